@@ -1,0 +1,30 @@
+#ifndef HELLO_ADDRESS_H
+#define HELLO_ADDRESS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* A FastCGI endpoint as written on the command line:
+ *   HOST:PORT      numeric IPv4 host
+ *   [IPV6]:PORT    numeric IPv6 host
+ *   :PORT, *:PORT  every interface (IPv6 and IPv4 where the kernel has both)
+ *   unix:/PATH     a unix-domain socket */
+struct address {
+    struct sockaddr_storage sa;
+    socklen_t len;
+    int any;                /* every interface: connect to loopback instead */
+    const char *text;       /* as given, for messages */
+};
+
+/* Parses text (which must outlive the address). On error returns -1 and writes
+ * a one-line reason, without the option's name, to why. */
+int address_parse(const char *text, struct address *out, char *why, size_t whylen);
+
+/* The path of a unix address, or NULL for TCP. */
+const char *address_unix_path(const struct address *a);
+
+/* Where a client of this address should connect: the address itself, or
+ * loopback on the same port for an every-interface address. */
+void address_for_client(const struct address *a, struct sockaddr_storage *sa, socklen_t *len);
+
+#endif

@@ -1,0 +1,14 @@
+#ifndef HELLO_LISTEN_H
+#define HELLO_LISTEN_H
+
+#include <sys/types.h>
+
+#include "address.h"
+
+/* Opens the listening socket: close-on-exec and non-blocking (the workers
+ * accept from epoll). A unix path that a live server holds is refused, a
+ * stale one replaced, and the new socket gets unix_mode. Logs the reason and
+ * returns -1 on failure. */
+int listen_open(const struct address *a, mode_t unix_mode);
+
+#endif

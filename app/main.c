@@ -1,0 +1,80 @@
+#include <config.h>
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "healthcheck.h"
+#include "listen.h"
+#include "log.h"
+#include "options.h"
+#include "server.h"
+
+/* libfcgi's FCGX_Init installs a do-nothing SIGPIPE handler without
+ * SA_RESTART; a write to a closed connection should just fail with EPIPE. */
+static int ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGPIPE, &sa, NULL) != 0) {
+        log_errno(errno, "sigaction SIGPIPE");
+        return -1;
+    }
+    return 0;
+}
+
+static int serve(const struct options *o)
+{
+    int rc = FCGX_Init();
+    if (rc != 0) {
+        log_msg("FCGX_Init failed (%d)", rc);
+        return EXIT_FAILURE;
+    }
+    if (ignore_sigpipe() != 0)
+        return EXIT_FAILURE;
+
+    int fd = listen_open(&o->listen, o->socket_mode);
+    if (fd < 0)
+        return EXIT_FAILURE;
+    log_msg("version %s listening on %s with %u threads", VERSION, o->listen.text, o->threads);
+
+    struct server_result r;
+    int status = EXIT_SUCCESS;
+    if (server_run(fd, o->threads, &r) != 0) {
+        status = EXIT_FAILURE;
+    } else if (r.failed) {
+        log_msg("stopped after an error, %llu requests served", r.served);
+        status = EXIT_FAILURE;
+    } else {
+        log_msg("stopped by SIG%s, %llu requests served", sigabbrev_np(r.signo), r.served);
+    }
+    if (close(fd) != 0) {
+        log_errno(errno, "close listening socket");
+        status = EXIT_FAILURE;
+    }
+    const char *path = address_unix_path(&o->listen);
+    if (path != NULL && unlink(path) != 0 && errno != ENOENT) {
+        log_errno(errno, "%s: unlink", path);
+        status = EXIT_FAILURE;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    options_parse(argc, argv, &o);
+    switch (o.action) {
+    case OPTIONS_EXIT:
+        return o.exit_status;
+    case OPTIONS_HEALTHCHECK:
+        return healthcheck(&o.listen);
+    case OPTIONS_SERVE:
+        break;
+    }
+    return serve(&o);
+}

@@ -1,0 +1,306 @@
+#include <config.h>
+
+#include "server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "respond.h"
+
+/*
+ * Why the workers wait in epoll and not in FCGX_Accept_r
+ *
+ * With fastcgi_keep_conn, libfcgi keeps the connection after a request and the
+ * next FCGX_Accept_r on that request blocks reading it, with no timeout. Each
+ * idle connection in nginx's keepalive pool would pin a worker thread, and
+ * once the pool held as many connections as there are threads, new
+ * connections would wait in the backlog until nginx gave up on them.
+ *
+ * So idle connections do not occupy a worker. Every connection, new or kept,
+ * waits in one epoll set (EPOLLONESHOT: exactly one worker gets it when it
+ * becomes readable). The worker hands the ready descriptor to libfcgi through
+ * FCGX_Request.ipcFd, and FCGX_Accept_r reads the request from it instead of
+ * accepting; after FCGX_Finish_r a kept connection goes back into the set.
+ * The threads only bound how many requests are *in progress*; any number of
+ * idle connections cost a descriptor each. No accept mutex: the listening
+ * socket is non-blocking and every worker may accept from it.
+ *
+ * A request that has started but stalls (a peer that sends half a record)
+ * pins its worker for at most IO_TIMEOUT_S: the socket's receive and send
+ * timeouts make libfcgi's blocking reads and writes fail.
+ */
+enum { IO_TIMEOUT_S = 10, ACCEPT_BATCH = 64 };
+
+struct server {
+    int listen_fd;
+    int epoll_fd;
+    int wake_fd;                /* readable once a stop is requested */
+    pthread_t main_thread;
+    atomic_bool stopping;
+    atomic_bool failed;
+    atomic_ullong served;
+};
+
+/* Ends the server from a worker that cannot go on: the main thread is
+ * waiting for a signal, so it gets one. */
+static void fail(struct server *s)
+{
+    atomic_store(&s->failed, true);
+    int rc = pthread_kill(s->main_thread, SIGTERM);
+    if (rc != 0)
+        log_errno(rc, "pthread_kill");
+}
+
+static int watch(struct server *s, int fd, int op)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
+    return epoll_ctl(s->epoll_fd, op, fd, &ev);
+}
+
+static void configure_connection(int fd)
+{
+    const struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
+    int on = 1;
+    /* Failures here cost only speed or the stall bound, never correctness,
+     * and cannot happen on a socket that accept4 just returned. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+        log_errno(errno, "setsockopt timeouts");
+    /* libfcgi sets TCP_NODELAY for IPv4 only; the answer's records must not
+     * wait for delayed ACKs on IPv6 either. EOPNOTSUPP: a unix socket. */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0
+        && errno != EOPNOTSUPP && errno != ENOPROTOOPT)
+        log_errno(errno, "setsockopt TCP_NODELAY");
+}
+
+static void accept_connections(struct server *s)
+{
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            switch (errno) {
+            case EAGAIN:        /* another worker took it, or none left */
+            case EINTR:
+            case ECONNABORTED:  /* the peer gave up while in the backlog */
+            case EPROTO:
+            case EINVAL:        /* the listener was shut down by a stop */
+                return;
+            case EMFILE:
+            case ENFILE:
+            case ENOBUFS:
+            case ENOMEM: {
+                /* Out of descriptors or memory: the backlog stays readable,
+                 * so pause instead of spinning; kept connections closing will
+                 * free room. */
+                log_errno(errno, "accept");
+                const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
+                nanosleep(&pause, NULL);
+                return;
+            }
+            default:
+                log_errno(errno, "accept");
+                fail(s);
+                return;
+            }
+        }
+        configure_connection(fd);
+        if (watch(s, fd, EPOLL_CTL_ADD) != 0) {
+            log_errno(errno, "epoll_ctl add connection");
+            close(fd);
+        }
+    }
+}
+
+/* Serves the request waiting on fd; puts a kept connection back in the set. */
+static void serve(struct server *s, FCGX_Request *req, int fd)
+{
+    req->ipcFd = fd;
+    /* FCGX_Accept_r starts by finishing the previous request, which closes
+     * the descriptor unless the connection is marked as kept. */
+    req->keepConnection = 1;
+    if (FCGX_Accept_r(req) < 0) {
+        /* libfcgi has closed it: end of stream, a timeout or a protocol
+         * error. It then tried to accept a replacement on listen_sock -1,
+         * which failed at once, so no worker ever blocks in accept. */
+        return;
+    }
+    if (respond(req) == 0)
+        atomic_fetch_add_explicit(&s->served, 1, memory_order_relaxed);
+    FCGX_Finish_r(req);
+    if (req->ipcFd < 0)
+        return;                 /* not kept: libfcgi closed it */
+    req->ipcFd = -1;
+    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)
+        close(fd);
+}
+
+/* After a stop: serve the connections whose next request has already
+ * arrived, so that nothing nginx handed over is dropped, then leave. */
+static void drain(struct server *s, FCGX_Request *req)
+{
+    for (;;) {
+        struct epoll_event evs[16];
+        int n = epoll_wait(s->epoll_fd, evs, 16, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        int served = 0;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
+                serve(s, req, evs[i].data.fd);
+                served++;
+            }
+        }
+        if (served == 0)
+            return;
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct server *s = arg;
+    FCGX_Request req;
+    /* listen_sock -1: see serve(). */
+    if (FCGX_InitRequest(&req, -1, 0) != 0) {
+        log_msg("FCGX_InitRequest failed");
+        fail(s);
+        return NULL;
+    }
+    for (;;) {
+        struct epoll_event ev;
+        int n = epoll_wait(s->epoll_fd, &ev, 1, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            log_errno(errno, "epoll_wait");
+            fail(s);
+            break;
+        }
+        if (ev.data.fd == s->wake_fd) {
+            drain(s, &req);
+            break;
+        }
+        if (ev.data.fd == s->listen_fd)
+            accept_connections(s);
+        else
+            serve(s, &req, ev.data.fd);
+    }
+    FCGX_Free(&req, 0);
+    return NULL;
+}
+
+/* Stops accepting at once; the workers finish what they hold and leave. */
+static void begin_stop(struct server *s)
+{
+    atomic_store(&s->stopping, true);
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL) != 0)
+        log_errno(errno, "epoll_ctl del listener");
+    /* shutdown() makes new connections fail now while leaving the descriptor
+     * valid for a worker that is still inside accept4(). */
+    if (shutdown(s->listen_fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+        log_errno(errno, "shutdown listener");
+    if (eventfd_write(s->wake_fd, 1) != 0)
+        log_errno(errno, "eventfd_write");
+}
+
+static int setup(struct server *s, int listen_fd)
+{
+    s->listen_fd = listen_fd;
+    s->main_thread = pthread_self();
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epoll_fd < 0) {
+        log_errno(errno, "epoll_create1");
+        return -1;
+    }
+    s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->wake_fd < 0) {
+        log_errno(errno, "eventfd");
+        close(s->epoll_fd);
+        return -1;
+    }
+    /* Both level-triggered: the wake event stays ready so that every worker
+     * sees it, and a backlog left by one worker wakes another. */
+    struct epoll_event lev = {.events = EPOLLIN, .data.fd = listen_fd};
+    struct epoll_event wev = {.events = EPOLLIN, .data.fd = s->wake_fd};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, listen_fd, &lev) != 0
+        || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &wev) != 0) {
+        log_errno(errno, "epoll_ctl add");
+        close(s->wake_fd);
+        close(s->epoll_fd);
+        return -1;
+    }
+    return 0;
+}
+
+int server_run(int listen_fd, unsigned threads, struct server_result *result)
+{
+    struct server s;
+    memset(&s, 0, sizeof s);
+    memset(result, 0, sizeof *result);
+    if (setup(&s, listen_fd) != 0)
+        return -1;
+
+    /* Block the stop signals in every thread and take them with sigwait()
+     * here. libfcgi's own SIGTERM handler (installed by FCGX_Init) then never
+     * runs, and no worker is interrupted in the middle of a request. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    int rc = pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    if (rc != 0) {
+        log_errno(rc, "pthread_sigmask");
+        return -1;
+    }
+
+    pthread_t *tids = calloc(threads, sizeof *tids);
+    if (tids == NULL) {
+        log_errno(errno, "calloc");
+        return -1;
+    }
+    unsigned started = 0;
+    for (; started < threads; started++) {
+        rc = pthread_create(&tids[started], NULL, worker, &s);
+        if (rc != 0) {
+            log_errno(rc, "pthread_create (thread %u of %u)", started + 1, threads);
+            atomic_store(&s.failed, true);
+            break;
+        }
+    }
+
+    int signo = 0;
+    if (started == threads) {
+        rc = sigwait(&stop, &signo);
+        if (rc != 0) {
+            log_errno(rc, "sigwait");
+            atomic_store(&s.failed, true);
+        }
+    }
+    begin_stop(&s);
+    for (unsigned i = 0; i < started; i++) {
+        rc = pthread_join(tids[i], NULL);
+        if (rc != 0)
+            log_errno(rc, "pthread_join");
+    }
+    free(tids);
+    close(s.wake_fd);
+    close(s.epoll_fd);
+
+    result->served = atomic_load(&s.served);
+    result->failed = atomic_load(&s.failed);
+    result->signo = result->failed ? 0 : signo;
+    return 0;
+}

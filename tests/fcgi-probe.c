@@ -1,0 +1,305 @@
+/* fcgi-probe: a FastCGI client for the tests. It plays nginx's side, well
+ * behaved or hostile, against a running hello-fcgi.
+ *
+ *   fcgi-probe port                      print a free loopback TCP port
+ *   fcgi-probe get ADDR [METHOD [BODY]]  one request; print the raw answer
+ *   fcgi-probe idle ADDR N MAX_MS        N kept idle connections, then a new
+ *                                        request must be answered in MAX_MS
+ *   fcgi-probe hold ADDR N MS            N kept idle connections for MS
+ *   fcgi-probe slow ADDR MS              half a request, "sent" on stdout,
+ *                                        the rest MS later; check the answer
+ *   fcgi-probe hostile ADDR CASE         send bad input (see hostile_bytes)
+ *   fcgi-probe blackhole PORT MS         listen on loopback, never answer
+ *
+ * Exit status 0 when what was asked for happened, 1 otherwise, with one line
+ * on stderr saying why. */
+#include <config.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/address.h"
+#include "app/fcgi_client.h"
+
+enum { TIMEOUT_MS = 5000 };
+
+static struct fcgi_answer answer;
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "fcgi-probe: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static struct address target(const char *text)
+{
+    struct address a;
+    char why[200];
+    if (address_parse(text, &a, why, sizeof why) != 0) {
+        fprintf(stderr, "fcgi-probe: %s\n", why);
+        exit(2);
+    }
+    return a;
+}
+
+static int connect_to(const struct address *a)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    address_for_client(a, &sa, &len);
+    int fd = fcgi_connect((const struct sockaddr *)&sa, len, fcgi_now_ms() + TIMEOUT_MS);
+    if (fd < 0)
+        fail("connect");
+    return fd;
+}
+
+/* One request on fd; exits unless the answer is the service's own. */
+static void request_ok(int fd, uint16_t id, int keep)
+{
+    unsigned char buf[1024];
+    long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+    size_t n = fcgi_encode_request(buf, sizeof buf, id, keep, "GET", 0);
+    if (fcgi_write_all(fd, buf, n, deadline) != 0)
+        fail("send request");
+    if (fcgi_read_answer(fd, id, &answer, deadline) != 0)
+        fail("read answer");
+    const char *problem = fcgi_answer_problem(&answer);
+    if (problem != NULL) {
+        fprintf(stderr, "fcgi-probe: %s\n", problem);
+        exit(1);
+    }
+}
+
+static int cmd_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) != 0
+        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        fail("find a free port");
+    printf("%u\n", ntohs(sa.sin_port));
+    close(fd);
+    return 0;
+}
+
+static int cmd_get(const char *addr, const char *method, const char *body)
+{
+    struct address a = target(addr);
+    size_t body_len = body != NULL ? strtoul(body, NULL, 10) : 0;
+    size_t size = body_len + body_len / 1024 + 4096;
+    unsigned char *buf = malloc(size);
+    if (buf == NULL)
+        fail("malloc");
+    long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+    size_t n = fcgi_encode_request(buf, size, 1, 0, method != NULL ? method : "GET", body_len);
+    int fd = connect_to(&a);
+    if (fcgi_write_all(fd, buf, n, deadline) != 0)
+        fail("send request");
+    if (fcgi_read_answer(fd, 1, &answer, deadline) != 0)
+        fail("read answer");
+    if (fwrite(answer.out, 1, answer.out_len, stdout) != answer.out_len || fflush(stdout) != 0)
+        fail("write stdout");
+    free(buf);
+    close(fd);
+    return answer.protocol_status == 0 ? 0 : 1;
+}
+
+static int *open_kept(const struct address *a, int n)
+{
+    int *fds = calloc((size_t)n, sizeof *fds);
+    if (fds == NULL)
+        fail("calloc");
+    for (int i = 0; i < n; i++) {
+        fds[i] = connect_to(a);
+        request_ok(fds[i], 1, 1);
+    }
+    return fds;
+}
+
+static int cmd_idle(const char *addr, int n, long max_ms)
+{
+    struct address a = target(addr);
+    int *fds = open_kept(&a, n);
+    long long start = fcgi_now_ms();
+    int fd = connect_to(&a);
+    request_ok(fd, 1, 0);
+    long long took = fcgi_now_ms() - start;
+    close(fd);
+    printf("%d idle kept connections; a new connection was answered in %lld ms\n", n, took);
+    /* The kept connections must still work after sitting idle. */
+    for (int i = 0; i < n; i++)
+        request_ok(fds[i], 2, 1);
+    free(fds);
+    if (took > max_ms) {
+        fprintf(stderr, "fcgi-probe: %lld ms is more than %ld ms\n", took, max_ms);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_hold(const char *addr, int n, long ms)
+{
+    struct address a = target(addr);
+    int *fds = open_kept(&a, n);
+    printf("holding %d\n", n);
+    if (fflush(stdout) != 0)
+        fail("write stdout");
+    sleep_ms(ms);
+    free(fds);
+    return 0;
+}
+
+static int cmd_slow(const char *addr, long ms)
+{
+    struct address a = target(addr);
+    unsigned char buf[4096];
+    size_t n = fcgi_encode_request(buf, sizeof buf, 1, 0, "POST", 1000);
+    int fd = connect_to(&a);
+    size_t first = n - 500;     /* everything but the end of the body */
+    if (fcgi_write_all(fd, buf, first, fcgi_now_ms() + TIMEOUT_MS) != 0)
+        fail("send first part");
+    printf("sent\n");
+    if (fflush(stdout) != 0)
+        fail("write stdout");
+    sleep_ms(ms);
+    long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+    if (fcgi_write_all(fd, buf + first, n - first, deadline) != 0)
+        fail("send the rest");
+    if (fcgi_read_answer(fd, 1, &answer, deadline) != 0)
+        fail("read answer");
+    const char *problem = fcgi_answer_problem(&answer);
+    if (problem != NULL) {
+        fprintf(stderr, "fcgi-probe: %s\n", problem);
+        return 1;
+    }
+    printf("answered\n");
+    return 0;
+}
+
+/* Hostile inputs. Each is sent on its own connection; then the probe reads
+ * until the server closes it (bounded), so a server that hangs is seen. */
+static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
+{
+    unsigned char req[1024];
+    size_t n = fcgi_encode_request(req, sizeof req, 1, 0, "GET", 0);
+    if (strcmp(name, "random") == 0) {
+        unsigned seed = 12345;
+        for (size_t i = 0; i < size; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = (unsigned char)(seed >> 16);
+        }
+        return size;
+    }
+    if (strcmp(name, "bad-version") == 0) {
+        memcpy(buf, req, n);
+        buf[0] = 2;
+        return n;
+    }
+    if (strcmp(name, "truncated") == 0) {
+        memcpy(buf, req, 20);   /* BEGIN_REQUEST and half a header */
+        return 20;
+    }
+    if (strcmp(name, "unknown-type") == 0) {
+        static const unsigned char rec[] = {1, 77, 0, 1, 0, 4, 0, 0, 'a', 'b', 'c', 'd'};
+        memcpy(buf, rec, sizeof rec);
+        memcpy(buf + sizeof rec, req, n);
+        return sizeof rec + n;
+    }
+    if (strcmp(name, "huge-param") == 0) {
+        /* CVE-2025-23016's shape: a name length of 2^31 - 1 in a short record. */
+        static const unsigned char rec[] = {
+            1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+            1, 4, 0, 1, 0, 12, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff,
+            'A', 'B', 'C', 'D'};
+        memcpy(buf, rec, sizeof rec);
+        return sizeof rec;
+    }
+    if (strcmp(name, "disconnect") == 0) {
+        memcpy(buf, req, n - 8);    /* all but the end of STDIN */
+        return n - 8;
+    }
+    if (strcmp(name, "silent") == 0)
+        return 0;
+    return (size_t)-1;
+}
+
+static int cmd_hostile(const char *addr, const char *name)
+{
+    static unsigned char buf[1 << 20];
+    size_t n = hostile_bytes(name, buf, sizeof buf);
+    if (n == (size_t)-1) {
+        fprintf(stderr, "fcgi-probe: unknown case '%s'\n", name);
+        return 2;
+    }
+    struct address a = target(addr);
+    int fd = connect_to(&a);
+    /* The server may close before all is sent: that is a correct answer. */
+    if (n > 0 && fcgi_write_all(fd, buf, n, fcgi_now_ms() + TIMEOUT_MS) != 0
+        && errno != EPIPE && errno != ECONNRESET)
+        fail("send");
+    if (strcmp(name, "silent") == 0) {
+        sleep_ms(3000);     /* the test serves others meanwhile */
+    } else if (strcmp(name, "disconnect") == 0 || strcmp(name, "truncated") == 0
+               || strcmp(name, "huge-param") == 0) {
+        /* Closing with the request half sent is the point. */
+    } else {
+        /* Drain until the server closes, or give up after 3 s. */
+        long long deadline = fcgi_now_ms() + 3000;
+        while (fcgi_read_answer(fd, 1, &answer, deadline) == 0)
+            ;
+    }
+    close(fd);
+    return 0;
+}
+
+static int cmd_blackhole(const char *port, long ms)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                             .sin_port = htons((uint16_t)atoi(port))};
+    int on = 1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0
+        || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0)
+        fail("listen");
+    printf("listening\n");
+    if (fflush(stdout) != 0)
+        fail("write stdout");
+    sleep_ms(ms);       /* connections complete in the backlog and wait there */
+    close(fd);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+    if (strcmp(cmd, "port") == 0)
+        return cmd_port();
+    if (strcmp(cmd, "get") == 0 && argc >= 3 && argc <= 5)
+        return cmd_get(argv[2], argc > 3 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL);
+    if (strcmp(cmd, "idle") == 0 && argc == 5)
+        return cmd_idle(argv[2], atoi(argv[3]), atol(argv[4]));
+    if (strcmp(cmd, "hold") == 0 && argc == 5)
+        return cmd_hold(argv[2], atoi(argv[3]), atol(argv[4]));
+    if (strcmp(cmd, "slow") == 0 && argc == 4)
+        return cmd_slow(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "hostile") == 0 && argc == 4)
+        return cmd_hostile(argv[2], argv[3]);
+    if (strcmp(cmd, "blackhole") == 0 && argc == 4)
+        return cmd_blackhole(argv[2], atol(argv[3]));
+    fprintf(stderr, "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
+                    " | hold ADDR N MS | slow ADDR MS | hostile ADDR CASE | blackhole PORT MS\n");
+    return 2;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# --healthcheck: exit 0 against a working server; exit 1 with one line, in
+# bounded time, against a closed port, a server that never answers and one
+# that does not speak FastCGI.
+. "$top_srcdir/tests/lib.sh"
+
+port=$(free_port)
+start_app "127.0.0.1:$port"
+"$APP" --healthcheck --listen "127.0.0.1:$port" >"$workdir/out" 2>&1
+is "$?:$(cat "$workdir/out")" "0:" "a running server: exit 0, silent"
+stop_pid "$app_pid"
+
+# expect_failure DESCRIPTION ADDRESS EXPECTED_LINE
+expect_failure() {
+    t0=$(now_ms)
+    "$APP" --healthcheck --listen "$2" >"$workdir/out" 2>&1
+    status=$?
+    took=$(( $(now_ms) - t0 ))
+    is "$status:$(cat "$workdir/out")" "1:$3" "$1: exit 1, '$3'"
+    [ "$took" -lt 4000 ]
+    ok $? "$1: gave up in $took ms"
+}
+
+expect_failure "closed port" "127.0.0.1:$port" \
+    "hello-fcgi: healthcheck: 127.0.0.1:$port: connect: Connection refused"
+
+"$PROBE" blackhole "$port" 10000 >"$workdir/hole" &
+hole=$!; pids="$pids $hole"
+wait_until 5000 grep -q listening "$workdir/hole"
+expect_failure "a server that never answers" "127.0.0.1:$port" \
+    "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Connection timed out"
+kill "$hole"
+
+start_app "127.0.0.1:$(free_port)"
+start_nginx "$app_addr"
+expect_failure "an HTTP server" "127.0.0.1:$http_port" \
+    "hello-fcgi: healthcheck: 127.0.0.1:$http_port: read answer: Protocol error"
+
+finish

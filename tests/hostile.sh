@@ -1,0 +1,36 @@
+#!/bin/sh
+# Bad FastCGI input sent straight to the app's socket. After each case the
+# responder still answers a well-formed request.
+. "$top_srcdir/tests/lib.sh"
+
+port=$(free_port)
+addr=127.0.0.1:$port
+# One thread: any case that pinned it would starve the check that follows.
+start_app "$addr" --threads 1
+
+for case in random bad-version truncated unknown-type huge-param disconnect; do
+    "$PROBE" hostile "$addr" "$case" 2>"$workdir/err"
+    ok $? "$case: sent, and the connection did not hang $(cat "$workdir/err")"
+    "$APP" --healthcheck --listen "$addr" 2>"$workdir/err"
+    ok $? "$case: the app still answers $(cat "$workdir/err")"
+done
+
+# A connection that sends nothing occupies no thread: the only thread serves
+# others while it is open.
+"$PROBE" hostile "$addr" silent &
+silent=$!; pids="$pids $silent"
+sleep 0.2
+t0=$(now_ms)
+"$APP" --healthcheck --listen "$addr"
+ok $? "silent connection open: another request is answered"
+took=$(( $(now_ms) - t0 ))
+[ "$took" -lt 1000 ]
+ok $? "promptly ($took ms)"
+kill -0 "$silent" 2>/dev/null
+ok $? "the silent connection was still open meanwhile"
+wait "$silent"
+
+stop_pid "$app_pid"
+is "$stop_status" 0 "after all that it stops cleanly"
+
+finish

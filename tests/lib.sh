@@ -1,0 +1,147 @@
+# Shared by the test scripts: TAP output, free ports, and starting and
+# stopping hello-fcgi and nginx. Everything a test starts is stopped on exit,
+# also when the test fails or is interrupted.
+#
+# The automake harness sets top_srcdir and top_builddir.
+
+set -u
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+APP=$top_builddir/app/hello-fcgi
+PROBE=$top_builddir/tests/fcgi-probe
+
+tap_n=0
+tap_failed=0
+pids=""
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/hello-fcgi-test.XXXXXX") || exit 99
+# nginx workers drop root privileges and must reach their temp paths in here.
+chmod 755 "$workdir"
+
+# SIGTERM first: an nginx master killed outright would leave its workers
+# behind, holding the harness's pipe open.
+cleanup() {
+    for p in $pids; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    limit=$(( $(date +%s) + 5 ))
+    for p in $pids; do
+        while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$limit" ]; do
+            sleep 0.05
+        done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ok CONDITION_STATUS DESCRIPTION: records one test point from an exit status.
+ok() {
+    tap_n=$((tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $tap_n - $2"
+    else
+        echo "not ok $tap_n - $2"
+        tap_failed=$((tap_failed + 1))
+    fi
+}
+
+# is GOT EXPECTED DESCRIPTION
+is() {
+    if [ "$1" = "$2" ]; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        printf '#   got:      %s\n#   expected: %s\n' "$1" "$2" | sed 's/\r/\\r/g'
+    fi
+}
+
+diag() { echo "# $*"; }
+bail() { echo "Bail out! $*"; exit 99; }
+
+free_port() { "$PROBE" port || bail "no free port"; }
+
+now_ms() { date +%s%3N; }
+
+# wait_until TIMEOUT_MS COMMAND...: polls COMMAND until it succeeds.
+wait_until() {
+    limit=$(( $(now_ms) + $1 )); shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$(now_ms)" -lt "$limit" ] || return 1
+        sleep 0.05
+    done
+}
+
+# start_app ADDRESS [OPTION...]: starts hello-fcgi in the background, its
+# stderr in $workdir/app.log, and waits until it answers. Sets app_pid.
+start_app() {
+    app_addr=$1; shift
+    "$APP" --listen "$app_addr" "$@" 2>"$workdir/app.log" &
+    app_pid=$!
+    pids="$pids $app_pid"
+    wait_until 5000 "$APP" --healthcheck --listen "$app_addr" \
+        || bail "hello-fcgi did not start on $app_addr: $(cat "$workdir/app.log")"
+}
+
+# stop_pid PID: SIGTERM, then waits; sets stop_status and stop_ms.
+stop_pid() {
+    t0=$(now_ms)
+    kill -TERM "$1"
+    wait "$1"
+    stop_status=$?
+    stop_ms=$(( $(now_ms) - t0 ))
+}
+
+find_nginx() {
+    for n in "${NGINX:-}" "$(command -v nginx 2>/dev/null)" /usr/sbin/nginx /usr/local/sbin/nginx; do
+        [ -n "$n" ] && [ -x "$n" ] && { echo "$n"; return 0; }
+    done
+    return 1
+}
+
+# start_nginx APP_HOST:APP_PORT: nginx on a free loopback port with the
+# project's own server configuration (nginx/hello-fcgi.conf); the test
+# supplies only the listen port, the upstream address and writable paths.
+# Sets http_port and nginx_pid.
+start_nginx() {
+    nginx=$(find_nginx) || bail "nginx not found: install the nginx package"
+    command -v curl >/dev/null || bail "curl not found: install the curl package"
+    http_port=$(free_port)
+    conf=$top_srcdir/nginx/hello-fcgi.conf
+    mkdir -p "$workdir/nginx/logs"
+    sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$http_port;/" \
+        -e "s/^\( *server \)app:9000\([ ;]\)/\1$1\2/" \
+        "$conf" >"$workdir/nginx/server.conf"
+    grep -q "listen 127.0.0.1:$http_port;" "$workdir/nginx/server.conf" \
+        && grep -q "server $1[ ;]" "$workdir/nginx/server.conf" \
+        || bail "$conf no longer has 'listen 8888;' and 'server app:9000': update start_nginx"
+    cat >"$workdir/nginx/nginx.conf" <<EOC
+worker_processes ${NGINX_WORKERS:-1};
+pid $workdir/nginx/nginx.pid;
+error_log $workdir/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $workdir/nginx/logs/access.log;
+    client_body_temp_path $workdir/nginx/body;
+    fastcgi_temp_path $workdir/nginx/fastcgi;
+    proxy_temp_path $workdir/nginx/proxy;
+    uwsgi_temp_path $workdir/nginx/uwsgi;
+    scgi_temp_path $workdir/nginx/scgi;
+    include $workdir/nginx/server.conf;
+}
+EOC
+    "$nginx" -e "$workdir/nginx/logs/error.log" -p "$workdir/nginx" \
+        -c "$workdir/nginx/nginx.conf" -g 'daemon off;' \
+        >>"$workdir/nginx/logs/error.log" 2>&1 &
+    nginx_pid=$!
+    pids="$pids $nginx_pid"
+    wait_until 5000 curl -sf -o /dev/null "http://127.0.0.1:$http_port/" \
+        || bail "nginx did not answer: $(cat "$workdir/nginx/logs/error.log")"
+}
+
+# finish: the plan (at the end: a script that dies early has none, and the
+# harness counts that as an error) and the exit status.
+finish() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+}
