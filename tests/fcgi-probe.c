@@ -10,6 +10,7 @@
  *                                        the rest MS later; check the answer
  *   fcgi-probe hostile ADDR CASE         send bad input (see hostile_bytes)
  *   fcgi-probe blackhole PORT MS         listen on loopback, never answer
+ *   fcgi-probe http PORT MS              answer connections in HTTP, not FastCGI
  *
  * Exit status 0 when what was asked for happened, 1 otherwise, with one line
  * on stderr saying why. */
@@ -265,7 +266,7 @@ static int cmd_hostile(const char *addr, const char *name)
     return 0;
 }
 
-static int cmd_blackhole(const char *port, long ms)
+static int listen_loopback(const char *port)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                              .sin_port = htons((uint16_t)atoi(port))};
@@ -277,7 +278,30 @@ static int cmd_blackhole(const char *port, long ms)
     printf("listening\n");
     if (fflush(stdout) != 0)
         fail("write stdout");
+    return fd;
+}
+
+static int cmd_blackhole(const char *port, long ms)
+{
+    int fd = listen_loopback(port);
     sleep_ms(ms);       /* connections complete in the backlog and wait there */
+    close(fd);
+    return 0;
+}
+
+static int cmd_http(const char *port, long ms)
+{
+    static const char reply[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    int fd = listen_loopback(port);
+    long long end = fcgi_now_ms() + ms;
+    while (fcgi_now_ms() < end) {
+        int c = accept(fd, NULL, NULL);
+        if (c < 0)
+            fail("accept");
+        if (fcgi_write_all(c, reply, sizeof reply - 1, fcgi_now_ms() + TIMEOUT_MS) != 0)
+            fail("send");
+        close(c);
+    }
     close(fd);
     return 0;
 }
@@ -299,7 +323,10 @@ int main(int argc, char **argv)
         return cmd_hostile(argv[2], argv[3]);
     if (strcmp(cmd, "blackhole") == 0 && argc == 4)
         return cmd_blackhole(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "http") == 0 && argc == 4)
+        return cmd_http(argv[2], atol(argv[3]));
     fprintf(stderr, "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-                    " | hold ADDR N MS | slow ADDR MS | hostile ADDR CASE | blackhole PORT MS\n");
+                    " | hold ADDR N MS | slow ADDR MS | hostile ADDR CASE | blackhole PORT MS"
+                    " | http PORT MS\n");
     return 2;
 }

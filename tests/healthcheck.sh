@@ -26,14 +26,17 @@ expect_failure "closed port" "127.0.0.1:$port" \
 
 "$PROBE" blackhole "$port" 10000 >"$workdir/hole" &
 hole=$!; pids="$pids $hole"
-wait_until 5000 grep -q listening "$workdir/hole"
+wait_until 5000 grep -q listening "$workdir/hole" || bail "fcgi-probe blackhole did not start"
 expect_failure "a server that never answers" "127.0.0.1:$port" \
     "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Connection timed out"
 kill "$hole"
+wait "$hole"
 
-start_app "127.0.0.1:$(free_port)"
-start_nginx "$app_addr"
-expect_failure "an HTTP server" "127.0.0.1:$http_port" \
-    "hello-fcgi: healthcheck: 127.0.0.1:$http_port: read answer: Protocol error"
+port=$(free_port)
+"$PROBE" http "$port" 10000 >"$workdir/http" &
+http=$!; pids="$pids $http"
+wait_until 5000 grep -q listening "$workdir/http" || bail "fcgi-probe http did not start"
+expect_failure "an HTTP server" "127.0.0.1:$port" \
+    "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Protocol error"
 
 finish

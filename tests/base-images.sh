@@ -1,0 +1,80 @@
+#!/bin/sh
+# Makes sure the base images the Dockerfiles start FROM exist: pulled from the
+# registry, or, where no registry can be reached, stand-ins built under the
+# same tags from this machine's own Debian mirror. Prints which.
+#
+#   tests/base-images.sh        needs docker, and debootstrap for a stand-in
+set -eu
+
+DEBIAN_TAG=debian:trixie-slim
+NGINX_TAG=nginx:1.30
+STANDIN_LABEL=org.hello-fcgi.stand-in
+
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+report() {
+    if [ "$(docker image inspect -f "{{index .Config.Labels \"$STANDIN_LABEL\"}}" "$1" 2>/dev/null)" = true ]; then
+        echo "base image $1: STAND-IN built from the Debian mirror (no registry reachable)"
+    else
+        echo "base image $1: from the registry"
+    fi
+}
+
+# The first Debian archive this machine's apt is configured with.
+debian_mirror() {
+    { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs: *//p' | tr ' ' '\n'
+      sed -n 's/^deb  *\(\[[^]]*\] *\)\{0,1\}\([^ ]*\).*/\2/p' /etc/apt/sources.list 2>/dev/null
+    } | grep -v -e security -e '^$' | head -n 1
+}
+
+standin_debian() {
+    mirror=$(debian_mirror)
+    [ -n "$mirror" ] || { echo "no Debian mirror in /etc/apt sources" >&2; exit 1; }
+    command -v debootstrap >/dev/null || { echo "debootstrap is needed for a stand-in $DEBIAN_TAG" >&2; exit 1; }
+    root=$(mktemp -d)
+    trap 'rm -rf "$root"' EXIT
+    echo "building a stand-in $DEBIAN_TAG with debootstrap"
+    debootstrap --variant=minbase trixie "$root" "$mirror" >"$root.log" 2>&1 \
+        || { tail -n 20 "$root.log" >&2; rm -f "$root.log"; exit 1; }
+    rm -f "$root.log"
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+    tar -C "$root" -c . | docker import --change "LABEL $STANDIN_LABEL=true" \
+        --change 'CMD ["bash"]' - "$DEBIAN_TAG" >/dev/null
+    rm -rf "$root"
+    trap - EXIT
+}
+
+# What the tests rely on in the official image: nginx, curl, the nginx user
+# (uid 101), logs on stdout and stderr, conf.d included, SIGQUIT to stop.
+standin_nginx() {
+    dir=$(mktemp -d)
+    cat >"$dir/Dockerfile" <<'EOD'
+FROM debian:trixie-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nginx curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/* \
+ && groupadd --system --gid 101 nginx \
+ && useradd --system --uid 101 --gid nginx --no-create-home --home /nonexistent --shell /bin/false nginx \
+ && mkdir -p /etc/nginx/conf.d /var/cache/nginx \
+ && ln -sf /dev/stdout /var/log/nginx/access.log \
+ && ln -sf /dev/stderr /var/log/nginx/error.log
+LABEL org.hello-fcgi.stand-in=true
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]
+EOD
+    echo "building a stand-in $NGINX_TAG from Debian's nginx"
+    docker build -q -t "$NGINX_TAG" "$dir" >/dev/null
+    rm -rf "$dir"
+}
+
+ensure() {
+    tag=$1
+    if ! have "$tag" && ! docker pull -q "$tag" >/dev/null 2>&1; then
+        "$2"
+    fi
+    report "$tag"
+}
+
+ensure "$DEBIAN_TAG" standin_debian
+ensure "$NGINX_TAG" standin_nginx

@@ -1,0 +1,125 @@
+#!/bin/sh
+# End-to-end: the compose stack on a real Docker engine, as a user runs it.
+#   sh tests/compose.sh      (as root, from the top of the tree; TAP output)
+# Starts an engine if none answers (and stops it after), makes sure the base
+# images exist (tests/base-images.sh), builds and starts the stack, checks it
+# from the host through the published port, stops it and removes it.
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+. "$top_srcdir/tests/lib.sh"
+
+compose() {
+    if docker compose version >/dev/null 2>&1; then
+        docker compose "$@"
+    else
+        docker-compose "$@"
+    fi
+}
+
+# --- the engine -----------------------------------------------------------
+started_dockerd=""
+stop_engine() {
+    compose down --remove-orphans >/dev/null 2>&1
+    docker image rm hello-fcgi:buildkit >/dev/null 2>&1
+    if [ -n "$started_dockerd" ]; then
+        kill -TERM "$started_dockerd" 2>/dev/null
+        wait "$started_dockerd" 2>/dev/null
+        diag "stopped the Docker engine this test started"
+    fi
+    cleanup
+}
+trap stop_engine EXIT
+if ! docker info >/dev/null 2>&1; then
+    command -v dockerd >/dev/null || bail "no Docker engine answers and dockerd is not installed"
+    dockerd >"$workdir/dockerd.log" 2>&1 &
+    started_dockerd=$!
+    wait_until 60000 docker info || bail "dockerd did not start: $(tail -n 5 "$workdir/dockerd.log")"
+    diag "started a Docker engine (dockerd pid $started_dockerd)"
+fi
+
+# --- base images, build, start ------------------------------------------------
+sh "$top_srcdir/tests/base-images.sh" >"$workdir/base" 2>&1
+ok $? "base images are present"
+while read -r line; do diag "$line"; done <"$workdir/base"
+
+export COMPOSE_PROJECT_NAME=hellofcgie2e
+http_port=$(free_port)
+# Published on loopback only, for the test; users get ${HTTP_PORT:-8888}.
+export HTTP_PORT=127.0.0.1:$http_port
+cd "$top_srcdir" || bail "no $top_srcdir"
+
+t0=$(now_ms)
+compose build >"$workdir/build" 2>&1
+ok $? "docker compose build" || tail -n 30 "$workdir/build" | sed 's/^/# /'
+diag "stack built in $(( ($(now_ms) - t0) / 1000 )) s"
+
+compose up -d >"$workdir/up" 2>&1
+ok $? "docker compose up -d" || sed 's/^/# /' "$workdir/up"
+app=$(compose ps -q app)
+nginx=$(compose ps -q nginx)
+
+health() { docker inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null; }
+t0=$(now_ms)
+wait_until 90000 sh -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $app)\" = healthy ] \
+    && [ \"\$(docker inspect -f '{{.State.Health.Status}}' $nginx)\" = healthy ]"
+ok $? "both services become healthy (app: $(health "$app"), nginx: $(health "$nginx"))"
+diag "healthy $(( $(now_ms) - t0 )) ms after up"
+
+# --- through the published port ------------------------------------------------
+url=http://127.0.0.1:$http_port
+for path in / /another/path?q=1; do
+    curl -s -D "$workdir/h" -o "$workdir/b" "$url$path"
+    ok $? "GET $path: curl succeeds"
+    is "$(head -n 1 "$workdir/h")" "$(printf 'HTTP/1.1 200 OK\r')" "GET $path: status 200"
+    grep -q "$(printf '^Content-Type: text/plain; charset=utf-8\r$')" "$workdir/h"
+    ok $? "GET $path: Content-Type: text/plain; charset=utf-8"
+    grep -q "$(printf '^Content-Length: 12\r$')" "$workdir/h"
+    ok $? "GET $path: Content-Length: 12"
+    printf 'Hello World!' | cmp -s - "$workdir/b"
+    ok $? "GET $path: body is exactly 'Hello World!'"
+done
+rm -f "$workdir/b"
+curl -s --http1.0 -X HEAD -o "$workdir/b" --max-time 5 "$url/"
+is "$?:$(cat "$workdir/b" 2>/dev/null | wc -c)" "18:0" "HEAD: headers only, no body"
+is "$(curl -s -D - -o /dev/null "$url/" | grep -i '^server:')" "$(printf 'Server: nginx\r')" \
+    "nginx hides its version"
+
+# --- what is exposed, and how the app runs ---------------------------------------
+is "$(docker port "$app" | wc -l)" 0 "the app publishes no port"
+is "$(docker port "$nginx")" "8888/tcp -> 127.0.0.1:$http_port" "nginx publishes only 8888"
+"$top_builddir/app/hello-fcgi" --healthcheck --listen 127.0.0.1:9000 >"$workdir/out" 2>&1
+is "$?:$(cat "$workdir/out")" "1:hello-fcgi: healthcheck: 127.0.0.1:9000: connect: Connection refused" \
+    "the app's FastCGI port does not answer on the host"
+
+app_pid=$(docker inspect -f '{{.State.Pid}}' "$app")
+uid=$(awk '/^Uid:/ {print $2}' "/proc/$app_pid/status")
+[ -n "$uid" ] && [ "$uid" -ne 0 ]
+ok $? "the app runs as a non-root uid ($uid)"
+is "$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$app")" true "the app's root filesystem is read-only"
+size=$(docker image inspect -f '{{.Size}}' hello-fcgi)
+[ "$size" -lt 1000000 ]
+ok $? "the app image is under 1 MB ($size bytes)"
+
+# --- the same Dockerfile under BuildKit -------------------------------------------
+bk=/usr/bin/docker
+[ -x "$bk" ] || bk=docker
+t0=$(now_ms)
+DOCKER_BUILDKIT=1 "$bk" build -q -t hello-fcgi:buildkit . >"$workdir/bk" 2>&1
+ok $? "the app image builds with BuildKit" || tail -n 30 "$workdir/bk" | sed 's/^/# /'
+diag "BuildKit build took $(( ($(now_ms) - t0) / 1000 )) s"
+
+# --- stop --------------------------------------------------------------------------
+t0=$(now_ms)
+compose stop >"$workdir/stop" 2>&1
+ok $? "docker compose stop"
+took=$(( $(now_ms) - t0 ))
+diag "the stack stopped in $took ms"
+is "$(docker inspect -f '{{.State.ExitCode}}' "$app")" 0 "the app exited 0 (137 would be a SIGKILL after the grace period)"
+is "$(docker inspect -f '{{.State.ExitCode}}' "$nginx")" 0 "nginx exited 0"
+docker logs "$app" 2>&1 | tail -n 1 | grep -q '^hello-fcgi: stopped by SIGTERM, [0-9]* requests served$'
+ok $? "the app logged its stop: $(docker logs "$app" 2>&1 | tail -n 1)"
+
+compose down --remove-orphans >/dev/null 2>&1
+ok $? "docker compose down"
+
+finish
