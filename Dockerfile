@@ -25,13 +25,21 @@ RUN ./configure --enable-static-binary \
  && make \
  && make check 'TESTS=$(APP_TESTS)' \
  || { cat test-suite.log 2>/dev/null; exit 1; }
+# Where docker-compose.yml mounts the socket volume; a new volume takes this
+# directory's owner and mode, so the app can create the socket in it and
+# nginx (group 101) can reach it.
+RUN mkdir -p /out/run/hello-fcgi && chmod 0750 /out/run/hello-fcgi
 
 # --- image -------------------------------------------------------------------
 FROM scratch
 COPY --from=build /src/app/hello-fcgi /hello-fcgi
-# Numeric: there is no /etc/passwd to look a name up in.
-USER 10001:10001
-# Every interface of the container's network; the health check reads the
+COPY --from=build --chown=10001:101 /out/run/ /run/
+# Numeric: there is no /etc/passwd to look a name up in. Group 101 is the
+# nginx image's nginx group: a unix socket the app creates (mode 0660) is
+# then open to nginx and to nobody else.
+USER 10001:101
+# Alone, the image serves TCP on every interface of its container network
+# (the compose stack switches to a unix socket); the health check reads the
 # same variable and connects to loopback.
 ENV HELLO_FCGI_LISTEN=*:9000
 EXPOSE 9000

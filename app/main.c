@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "healthcheck.h"
@@ -27,6 +28,22 @@ static int ignore_sigpipe(void)
     return 0;
 }
 
+/* Every idle kept connection holds a descriptor (app/server.c), so take all
+ * the descriptors the hard limit allows, as nginx's worker_rlimit_nofile does. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_errno(errno, "getrlimit RLIMIT_NOFILE");
+        return;
+    }
+    if (rl.rlim_cur == rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_errno(errno, "setrlimit RLIMIT_NOFILE");
+}
+
 static int serve(const struct options *o)
 {
     int rc = FCGX_Init();
@@ -36,6 +53,7 @@ static int serve(const struct options *o)
     }
     if (ignore_sigpipe() != 0)
         return EXIT_FAILURE;
+    raise_fd_limit();
 
     int fd = listen_open(&o->listen, o->socket_mode);
     if (fd < 0)

@@ -53,6 +53,7 @@ struct server {
     atomic_bool stopping;
     atomic_bool failed;
     atomic_ullong served;
+    atomic_uint in_progress;    /* accepted by FCGX_Accept_r, not yet finished */
 };
 
 /* Ends the server from a worker that cannot go on: the main thread is
@@ -138,9 +139,11 @@ static void serve(struct server *s, FCGX_Request *req, int fd)
          * which failed at once, so no worker ever blocks in accept. */
         return;
     }
+    atomic_fetch_add(&s->in_progress, 1);
     if (respond(req) == 0)
         atomic_fetch_add_explicit(&s->served, 1, memory_order_relaxed);
     FCGX_Finish_r(req);
+    atomic_fetch_sub(&s->in_progress, 1);
     if (req->ipcFd < 0)
         return;                 /* not kept: libfcgi closed it */
     req->ipcFd = -1;
@@ -287,6 +290,9 @@ int server_run(int listen_fd, unsigned threads, struct server_result *result)
         if (rc != 0) {
             log_errno(rc, "sigwait");
             atomic_store(&s.failed, true);
+        } else if (!atomic_load(&s.failed)) {
+            log_msg("stopping on SIG%s with %u requests in progress", sigabbrev_np(signo),
+                    atomic_load(&s.in_progress));
         }
     }
     begin_stop(&s);

@@ -110,11 +110,11 @@ start_nginx() {
     conf=$top_srcdir/nginx/hello-fcgi.conf
     mkdir -p "$workdir/nginx/logs"
     sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$http_port;/" \
-        -e "s/^\( *server \)app:9000\([ ;]\)/\1$1\2/" \
+        -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$1;|" \
         "$conf" >"$workdir/nginx/server.conf"
     grep -q "listen 127.0.0.1:$http_port;" "$workdir/nginx/server.conf" \
         && grep -q "server $1[ ;]" "$workdir/nginx/server.conf" \
-        || bail "$conf no longer has 'listen 8888;' and 'server app:9000': update start_nginx"
+        || bail "$conf no longer has 'listen 8888;' and 'server unix:/run/hello-fcgi/fcgi.sock;': update start_nginx"
     cat >"$workdir/nginx/nginx.conf" <<EOC
 worker_processes ${NGINX_WORKERS:-1};
 pid $workdir/nginx/nginx.pid;

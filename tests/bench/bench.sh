@@ -1,0 +1,172 @@
+#!/bin/bash
+# The benchmark: hello-fcgi behind nginx against nginx answering alone (the
+# ceiling) and against the usual libfcgi deployment, all in one run.
+#
+#   make bench                         full run (about 6 minutes)
+#   BENCH_ROUNDS=1 BENCH_SECONDS=1 make bench     a smoke run
+#   make bench BENCH_MODE=compose      through the compose stack (root, Docker)
+#
+# Everything runs on loopback and is stopped at the end. Rounds interleave the
+# peers (A B C … A B C …) so that drift on a shared machine hits all alike.
+# Ratios to the ceiling measured in the same run are the result; absolute
+# numbers are only context.
+set -u
+. "$top_srcdir/tests/lib.sh"
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SECONDS_PER=${BENCH_SECONDS:-8}
+CONCURRENCY=${BENCH_CONCURRENCY:-32 256}
+CLASSIC=$top_builddir/tests/bench/classic
+command -v wrk >/dev/null || bail "wrk not found: install the wrk package"
+
+results=$workdir/results      # peer conc round rps p50_ms p99_ms errors
+: >"$results"
+
+# to_ms VALUE: wrk prints 812.00us, 1.20ms or 1.02s.
+to_ms() {
+    case $1 in
+        *us) awk -v v="${1%us}" 'BEGIN { printf "%.3f", v / 1000 }' ;;
+        *ms) awk -v v="${1%ms}" 'BEGIN { printf "%.3f", v }' ;;
+        *s) awk -v v="${1%s}" 'BEGIN { printf "%.3f", v * 1000 }' ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# load PEER URL CONC ROUND: one wrk run, one line in $results.
+load() {
+    out=$(wrk -t1 -c"$3" -d"${SECONDS_PER}s" --timeout 5s --latency "$2" 2>&1)
+    rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+    p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+    p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+    errs=$(echo "$out" | awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}')
+    echo "$1 $3 $4 ${rps:-0} ${p50:-0} ${p99:-0} $errs" >>"$results"
+}
+
+# table PEERS...: median req/s over the rounds, and its ratio to the ceiling.
+table() {
+    printf '\n%-28s %5s %10s %9s %9s %7s %9s\n' peer conc "req/s" "p50 ms" "p99 ms" errors "x ceiling"
+    for c in $CONCURRENCY; do
+        ceil=$(awk -v c="$c" '$1 == "ceiling" && $2 == c {print $4}' "$results" | sort -n \
+            | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+        for p in "$@"; do
+            awk -v p="$p" -v c="$c" '$1 == p && $2 == c' "$results" | sort -k4,4n | awk -v ceil="$ceil" '
+                {rps[NR] = $4; p50[NR] = $5; p99[NR] = $6; err += $7
+                 if (min == "" || $4 < min) min = $4}
+                END {
+                    m = int((NR + 1) / 2)
+                    printf("%-28s %5s %10.0f %9.2f %9.2f %7d %9.2f%s\n", $1, $2, rps[m], p50[m], p99[m], err,
+                        (ceil > 0 ? rps[m] / ceil : 0), (min < rps[m] / 2 ? "  COLLAPSED in a round" : ""))
+                }'
+        done
+    done
+}
+
+proc_stat() {  # PID -> "utime+stime in ticks"
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+if [ "${BENCH_MODE:-local}" = compose ]; then
+    . "$top_srcdir/tests/bench/compose-mode.sh"
+    exit $?
+fi
+
+# --- the peers (spawn-fcgi -n execs the classic program in place) -------------------------------------------------------------
+tcp_port=$(free_port)
+sock=$workdir/hello.sock
+start_app "127.0.0.1:$tcp_port" ${BENCH_APP_ARGS:-}
+tcp_pid=$app_pid
+# nginx workers run as another user than the one running the benchmark.
+start_app "unix:$sock" --socket-mode 0666 ${BENCH_APP_ARGS:-}
+unix_pid=$app_pid
+classic_port=$(free_port)
+command -v spawn-fcgi >/dev/null || bail "spawn-fcgi not found: install the spawn-fcgi package"
+spawn-fcgi -n -a 127.0.0.1 -p "$classic_port" -- "$CLASSIC" >/dev/null 2>&1 &
+classic_pid=$!; pids="$pids $classic_pid"
+wait_until 5000 "$APP" --healthcheck --listen "127.0.0.1:$classic_port" || bail "spawn-fcgi did not start"
+
+# --- one nginx, one server block per peer -----------------------------------
+nginx=$(find_nginx) || bail "nginx not found"
+mkdir -p "$workdir/nginx/logs"
+conf=$workdir/nginx/nginx.conf
+cat >"$conf" <<EOC
+worker_processes ${BENCH_NGINX_WORKERS:-1};
+pid $workdir/nginx/nginx.pid;
+error_log $workdir/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $workdir/nginx/body;
+    fastcgi_temp_path $workdir/nginx/fastcgi;
+    proxy_temp_path $workdir/nginx/proxy;
+    uwsgi_temp_path $workdir/nginx/uwsgi;
+    scgi_temp_path $workdir/nginx/scgi;
+EOC
+peers=""
+# add_peer NAME UPSTREAM KEEPALIVE(yes|no): the project's server block, with
+# its own port and upstream; without keep-alive its pool and keep_conn go.
+add_peer() {
+    port=$(free_port)
+    drop='^$'
+    [ "$3" = no ] && drop='^ *keepalive|fastcgi_keep_conn'
+    sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$port;/" \
+        -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$2;|" \
+        -e "s/hello_fcgi/hello_fcgi_$1/" \
+        "$top_srcdir/nginx/hello-fcgi.conf" | grep -Ev "$drop" >>"$conf"
+    peers="$peers $1"
+    eval "url_$1=http://127.0.0.1:$port/"
+}
+ceiling_port=$(free_port)
+cat >>"$conf" <<EOC
+    server {
+        listen 127.0.0.1:$ceiling_port;
+        location / {
+            default_type "text/plain; charset=utf-8";
+            return 200 "Hello World!";
+        }
+    }
+EOC
+url_ceiling=http://127.0.0.1:$ceiling_port/
+add_peer tcp_keepalive "127.0.0.1:$tcp_port" yes
+add_peer unix_keepalive "unix:$sock" yes
+add_peer tcp_no_keepalive "127.0.0.1:$tcp_port" no
+add_peer unix_no_keepalive "unix:$sock" no
+add_peer classic_spawn_fcgi_tcp "127.0.0.1:$classic_port" no
+echo "}" >>"$conf"
+"$nginx" -e "$workdir/nginx/logs/error.log" -p "$workdir/nginx" -c "$conf" -g 'daemon off;' \
+    >>"$workdir/nginx/logs/error.log" 2>&1 &
+nginx_pid=$!; pids="$pids $nginx_pid"
+for p in ceiling $peers; do
+    eval "u=\$url_$p"
+    wait_until 5000 curl -sf -o /dev/null "$u" || bail "$p does not answer: $(tail -n 3 "$workdir/nginx/logs/error.log")"
+    [ "$(curl -s "$u")" = "Hello World!" ] || bail "$p answers something else"
+done
+
+echo "# $(nproc) cores, $(uname -sr), $("$nginx" -v 2>&1 | sed 's/.*: //') with ${BENCH_NGINX_WORKERS:-1} worker,"
+echo "# hello-fcgi $("$APP" --version | cut -d' ' -f2) ${BENCH_APP_ARGS:-with default threads}, wrk -t1, ${ROUNDS} rounds of ${SECONDS_PER} s per peer and concurrency"
+
+# --- rounds ---------------------------------------------------------------------
+for r in $(seq 1 "$ROUNDS"); do
+    for c in $CONCURRENCY; do
+        for p in ceiling $peers; do
+            eval "u=\$url_$p"
+            load "$p" "$u" "$c" "$r"
+        done
+    done
+    echo "# round $r of $ROUNDS done"
+done
+table ceiling $peers
+
+# --- the app's own cost, over the default transport --------------------------------
+# CPU time per request: one more run against the TCP keep-alive peer alone.
+t0=$(proc_stat "$tcp_pid")
+load cpu_probe "$url_tcp_keepalive" 32 0
+t1=$(proc_stat "$tcp_pid")
+n=$(awk '$1 == "cpu_probe" {printf "%d", $4 * '"$SECONDS_PER"'}' "$results")
+hz=$(getconf CLK_TCK)
+echo
+awk -v t="$((t1 - t0))" -v n="$n" -v hz="$hz" 'BEGIN {
+    if (n > 0) printf "app CPU time per request (tcp_keepalive, c=32): %.2f us\n", t / hz / n * 1e6 }'
+for pid in $tcp_pid $unix_pid; do
+    echo "app peak RSS (pid $pid): $(awk '/^VmHWM/ {print $2, $3}' "/proc/$pid/status")"
+done
+echo "classic peak RSS: $(awk '/^VmHWM/ {print $2, $3}' "/proc/$classic_pid/status")"
