@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fcgi_guard.h"
 #include "log.h"
 #include "respond.h"
 
@@ -42,6 +43,10 @@
  * A request that has started but stalls (a peer that sends half a record)
  * pins its worker for at most IO_TIMEOUT_S: the socket's receive and send
  * timeouts make libfcgi's blocking reads and writes fail.
+ *
+ * Before libfcgi reads a request, admit() peeks at its start and lets it
+ * through only once fcgi_guard() has seen all of its parameters with sane
+ * lengths: libfcgi would abort the whole process on some lengths.
  */
 enum { IO_TIMEOUT_S = 10, ACCEPT_BATCH = 64 };
 
@@ -126,9 +131,65 @@ static void accept_connections(struct server *s)
     }
 }
 
+enum admission { ADMIT, WAIT, CLOSED };
+
+/* Peeks at the bytes waiting on fd until fcgi_guard() has a verdict. WAIT: a
+ * spurious wake-up, nothing to read yet. CLOSED: refused, at its end, or
+ * stalled past IO_TIMEOUT_S, and closed. */
+static enum admission admit(int fd)
+{
+    unsigned char buf[GUARD_WINDOW];
+    size_t want = sizeof buf;
+    int flags = MSG_DONTWAIT;
+    time_t deadline = time(NULL) + IO_TIMEOUT_S;
+    for (;;) {
+        /* Later rounds block for the bytes the guard asked for, each wait
+         * bounded by the socket's receive timeout. */
+        ssize_t n = recv(fd, buf, want, MSG_PEEK | flags);
+        if (n < 0 && errno == EAGAIN && flags == MSG_DONTWAIT)
+            return WAIT;
+        if (n <= 0 || (flags == MSG_WAITALL && (size_t)n < want))
+            break;              /* end of stream, timeout or error */
+        size_t need;
+        const char *why;
+        switch (fcgi_guard(buf, (size_t)n, &need, &why)) {
+        case GUARD_READY:
+            return ADMIT;
+        case GUARD_REJECT:
+            log_msg("refused a FastCGI connection: %s", why);
+            close(fd);
+            return CLOSED;
+        case GUARD_MORE:
+            break;
+        }
+        if (need > sizeof buf) {
+            log_msg("refused a FastCGI connection: a request starts with more than %d bytes",
+                    GUARD_WINDOW);
+            close(fd);
+            return CLOSED;
+        }
+        if (time(NULL) > deadline)
+            break;
+        want = need;
+        flags = MSG_WAITALL;
+    }
+    close(fd);
+    return CLOSED;
+}
+
 /* Serves the request waiting on fd; puts a kept connection back in the set. */
 static void serve(struct server *s, FCGX_Request *req, int fd)
 {
+    switch (admit(fd)) {
+    case ADMIT:
+        break;
+    case WAIT:
+        if (watch(s, fd, EPOLL_CTL_MOD) != 0)
+            close(fd);
+        return;
+    case CLOSED:
+        return;
+    }
     req->ipcFd = fd;
     /* FCGX_Accept_r starts by finishing the previous request, which closes
      * the descriptor unless the connection is marked as kept. */

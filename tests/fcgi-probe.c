@@ -228,6 +228,16 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
         memcpy(buf, rec, sizeof rec);
         return sizeof rec;
     }
+    if (strcmp(name, "param-overflow") == 0) {
+        /* Two lengths of 2^30 each pass libfcgi's own check, but their int
+         * sum overflows: Debian's libfcgi then aborts the process. */
+        static const unsigned char rec[] = {
+            1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+            1, 4, 0, 1, 0, 12, 0, 0, 0xc0, 0, 0, 0, 0xc0, 0, 0, 0,
+            'A', 'B', 'C', 'D'};
+        memcpy(buf, rec, sizeof rec);
+        return sizeof rec;
+    }
     if (strcmp(name, "disconnect") == 0) {
         memcpy(buf, req, n - 8);    /* all but the end of STDIN */
         return n - 8;
@@ -254,7 +264,7 @@ static int cmd_hostile(const char *addr, const char *name)
     if (strcmp(name, "silent") == 0) {
         sleep_ms(3000);     /* the test serves others meanwhile */
     } else if (strcmp(name, "disconnect") == 0 || strcmp(name, "truncated") == 0
-               || strcmp(name, "huge-param") == 0) {
+               || strcmp(name, "huge-param") == 0 || strcmp(name, "param-overflow") == 0) {
         /* Closing with the request half sent is the point. */
     } else {
         /* Drain until the server closes, or give up after 3 s. */

@@ -8,12 +8,15 @@ addr=127.0.0.1:$port
 # One thread: any case that pinned it would starve the check that follows.
 start_app "$addr" --threads 1
 
-for case in random bad-version truncated unknown-type huge-param disconnect; do
+for case in random bad-version truncated unknown-type huge-param param-overflow disconnect; do
     "$PROBE" hostile "$addr" "$case" 2>"$workdir/err"
     ok $? "$case: sent, and the connection did not hang $(cat "$workdir/err")"
     "$APP" --healthcheck --listen "$addr" 2>"$workdir/err"
     ok $? "$case: the app still answers $(cat "$workdir/err")"
 done
+
+grep -q '^hello-fcgi: refused a FastCGI connection: a parameter length is out of range$' "$workdir/app.log"
+ok $? "param-overflow (CVE-2025-23016's shape) is refused before libfcgi reads it"
 
 # A connection that sends nothing occupies no thread: the only thread serves
 # others while it is open.

@@ -76,7 +76,8 @@ wait_until() {
 # stderr in $workdir/app.log, and waits until it answers. Sets app_pid.
 start_app() {
     app_addr=$1; shift
-    "$APP" --listen "$app_addr" "$@" 2>"$workdir/app.log" &
+    # APP_WRAPPER: a command to run the app under, such as valgrind.
+    ${APP_WRAPPER:-} "$APP" --listen "$app_addr" "$@" 2>"$workdir/app.log" &
     app_pid=$!
     pids="$pids $app_pid"
     wait_until 5000 "$APP" --healthcheck --listen "$app_addr" \

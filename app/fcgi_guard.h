@@ -1,0 +1,30 @@
+#ifndef HELLO_FCGI_GUARD_H
+#define HELLO_FCGI_GUARD_H
+
+#include <stddef.h>
+
+/* A check of the start of a request before libfcgi reads it.
+ *
+ * libfcgi trusts the name and value lengths of FastCGI parameters: in the
+ * Debian builds (2.4.2 with its CVE-2025-23016 patch, 2.4.5) two lengths
+ * that each pass its check can still overflow their int sum, and one record
+ * then makes it abort (found by tests/fuzz). So the server peeks at the
+ * bytes waiting on a connection and hands it to libfcgi only once the whole
+ * parameter stream is there and every length is sane, in the parameters and
+ * in any management record that came with them; anything else is refused
+ * before libfcgi allocates a byte. What it cannot see is a management record
+ * sent later, in the middle of a request body: the FastCGI socket must stay
+ * reachable by nginx alone (docker-compose.yml: a volume only nginx mounts). */
+
+enum { GUARD_WINDOW = 65536 };  /* the most a request's start may take */
+
+enum guard_verdict {
+    GUARD_READY,    /* the parameters are complete and sane */
+    GUARD_MORE,     /* wait until *need bytes are there, then ask again */
+    GUARD_REJECT,   /* not a request to serve; *why says why */
+};
+
+enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,
+                              const char **why);
+
+#endif
