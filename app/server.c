@@ -114,7 +114,8 @@ static void accept_connections(struct server *s)
                  * free room. */
                 log_errno(errno, "accept");
                 const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
-                nanosleep(&pause, NULL);
+                if (nanosleep(&pause, NULL) != 0 && errno != EINTR)
+                    log_errno(errno, "nanosleep");
                 return;
             }
             default:

@@ -15,6 +15,7 @@ pids=""
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/hello-fcgi-test.XXXXXX") || exit 99
 # nginx workers drop root privileges and must reach their temp paths in here.
 chmod 755 "$workdir"
+mkdir -p "$workdir/nginx/logs" || exit 99
 
 # SIGTERM first: an nginx master killed outright would leave its workers
 # behind, holding the harness's pipe open.
@@ -100,44 +101,60 @@ find_nginx() {
     return 1
 }
 
-# start_nginx APP_HOST:APP_PORT: nginx on a free loopback port with the
-# project's own server configuration (nginx/hello-fcgi.conf); the test
-# supplies only the listen port, the upstream address and writable paths.
-# Sets http_port and nginx_pid.
-start_nginx() {
-    nginx=$(find_nginx) || bail "nginx not found: install the nginx package"
-    command -v curl >/dev/null || bail "curl not found: install the curl package"
-    http_port=$(free_port)
-    conf=$top_srcdir/nginx/hello-fcgi.conf
-    mkdir -p "$workdir/nginx/logs"
-    sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$http_port;/" \
-        -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$1;|" \
-        "$conf" >"$workdir/nginx/server.conf"
-    grep -q "listen 127.0.0.1:$http_port;" "$workdir/nginx/server.conf" \
-        && grep -q "server $1[ ;]" "$workdir/nginx/server.conf" \
-        || bail "$conf no longer has 'listen 8888;' and 'server unix:/run/hello-fcgi/fcgi.sock;': update start_nginx"
-    cat >"$workdir/nginx/nginx.conf" <<EOC
-worker_processes ${NGINX_WORKERS:-1};
+# server_conf PORT UPSTREAM: the project's nginx/hello-fcgi.conf, listening
+# on 127.0.0.1:PORT and passing to UPSTREAM (host:port or unix:path).
+server_conf() {
+    server_src=$top_srcdir/nginx/hello-fcgi.conf
+    server_out=$(sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$1;/" \
+              -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$2;|" "$server_src")
+    case $server_out in
+        *"listen 127.0.0.1:$1;"*"server $2;"* | *"server $2;"*"listen 127.0.0.1:$1;"*) ;;
+        *) echo "$server_src no longer has 'listen 8888;' and 'server unix:/run/hello-fcgi/fcgi.sock;': update server_conf" >&2
+           return 1 ;;
+    esac
+    printf '%s\n' "$server_out"
+}
+
+# main_conf WORKERS CONNECTIONS ACCESS_LOG: the top of an nginx.conf whose
+# writable paths are all in $workdir/nginx; the caller adds servers and "}".
+main_conf() {
+    cat <<EOC
+worker_processes $1;
 pid $workdir/nginx/nginx.pid;
 error_log $workdir/nginx/logs/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections $2; }
 http {
-    access_log $workdir/nginx/logs/access.log;
+    access_log $3;
     client_body_temp_path $workdir/nginx/body;
     fastcgi_temp_path $workdir/nginx/fastcgi;
     proxy_temp_path $workdir/nginx/proxy;
     uwsgi_temp_path $workdir/nginx/uwsgi;
     scgi_temp_path $workdir/nginx/scgi;
-    include $workdir/nginx/server.conf;
-}
 EOC
-    "$nginx" -e "$workdir/nginx/logs/error.log" -p "$workdir/nginx" \
-        -c "$workdir/nginx/nginx.conf" -g 'daemon off;' \
+}
+
+# run_nginx CONF: starts nginx in the foreground of a background job; sets
+# nginx_pid.
+run_nginx() {
+    nginx=$(find_nginx) || bail "nginx not found: install the nginx package"
+    "$nginx" -e "$workdir/nginx/logs/error.log" -p "$workdir/nginx" -c "$1" -g 'daemon off;' \
         >>"$workdir/nginx/logs/error.log" 2>&1 &
     nginx_pid=$!
     pids="$pids $nginx_pid"
+}
+
+# start_nginx UPSTREAM: nginx on a free loopback port with the project's own
+# server configuration; the test supplies only the listen port, the upstream
+# address and writable paths. Sets http_port and nginx_pid.
+start_nginx() {
+    command -v curl >/dev/null || bail "curl not found: install the curl package"
+    http_port=$(free_port)
+    main_conf "${NGINX_WORKERS:-1}" 1024 "$workdir/nginx/logs/access.log" >"$workdir/nginx.conf"
+    server_conf "$http_port" "$1" >>"$workdir/nginx.conf" || bail "no usable nginx/hello-fcgi.conf"
+    echo "}" >>"$workdir/nginx.conf"
+    run_nginx "$workdir/nginx.conf"
     wait_until 5000 curl -sf -o /dev/null "http://127.0.0.1:$http_port/" \
-        || bail "nginx did not answer: $(cat "$workdir/nginx/logs/error.log")"
+        || bail "nginx did not answer: $(tail -n 5 "$workdir/nginx/logs/error.log")"
 }
 
 # finish: the plan (at the end: a script that dies early has none, and the

@@ -85,22 +85,8 @@ classic_pid=$!; pids="$pids $classic_pid"
 wait_until 5000 "$APP" --healthcheck --listen "127.0.0.1:$classic_port" || bail "spawn-fcgi did not start"
 
 # --- one nginx, one server block per peer -----------------------------------
-nginx=$(find_nginx) || bail "nginx not found"
-mkdir -p "$workdir/nginx/logs"
 conf=$workdir/nginx/nginx.conf
-cat >"$conf" <<EOC
-worker_processes ${BENCH_NGINX_WORKERS:-1};
-pid $workdir/nginx/nginx.pid;
-error_log $workdir/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $workdir/nginx/body;
-    fastcgi_temp_path $workdir/nginx/fastcgi;
-    proxy_temp_path $workdir/nginx/proxy;
-    uwsgi_temp_path $workdir/nginx/uwsgi;
-    scgi_temp_path $workdir/nginx/scgi;
-EOC
+main_conf "${BENCH_NGINX_WORKERS:-1}" 4096 off >"$conf"
 peers=""
 # add_peer NAME UPSTREAM KEEPALIVE(yes|no): the project's server block, with
 # its own port and upstream; without keep-alive its pool and keep_conn go.
@@ -108,10 +94,8 @@ add_peer() {
     port=$(free_port)
     drop='^$'
     [ "$3" = no ] && drop='^ *keepalive|fastcgi_keep_conn'
-    sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$port;/" \
-        -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$2;|" \
-        -e "s/hello_fcgi/hello_fcgi_$1/" \
-        "$top_srcdir/nginx/hello-fcgi.conf" | grep -Ev "$drop" >>"$conf"
+    server_conf "$port" "$2" >"$workdir/peer.conf" || bail "no usable nginx/hello-fcgi.conf"
+    sed "s/hello_fcgi/hello_fcgi_$1/" "$workdir/peer.conf" | grep -Ev "$drop" >>"$conf"
     peers="$peers $1"
     eval "url_$1=http://127.0.0.1:$port/"
 }
@@ -132,9 +116,7 @@ add_peer tcp_no_keepalive "127.0.0.1:$tcp_port" no
 add_peer unix_no_keepalive "unix:$sock" no
 add_peer classic_spawn_fcgi_tcp "127.0.0.1:$classic_port" no
 echo "}" >>"$conf"
-"$nginx" -e "$workdir/nginx/logs/error.log" -p "$workdir/nginx" -c "$conf" -g 'daemon off;' \
-    >>"$workdir/nginx/logs/error.log" 2>&1 &
-nginx_pid=$!; pids="$pids $nginx_pid"
+run_nginx "$conf"
 for p in ceiling $peers; do
     eval "u=\$url_$p"
     wait_until 5000 curl -sf -o /dev/null "$u" || bail "$p does not answer: $(tail -n 3 "$workdir/nginx/logs/error.log")"
