@@ -8,13 +8,6 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib.sh"
 
-compose() {
-    if docker compose version >/dev/null 2>&1; then
-        docker compose "$@"
-    else
-        docker-compose "$@"
-    fi
-}
 
 # --- the engine -----------------------------------------------------------
 started_dockerd=""

@@ -157,6 +157,15 @@ start_nginx() {
         || bail "nginx did not answer: $(tail -n 5 "$workdir/nginx/logs/error.log")"
 }
 
+# compose ARGS...: Compose v2 where the docker CLI has it, else docker-compose.
+compose() {
+    if docker compose version >/dev/null 2>&1; then
+        docker compose "$@"
+    else
+        docker-compose "$@"
+    fi
+}
+
 # finish: the plan (at the end: a script that dies early has none, and the
 # harness counts that as an error) and the exit status.
 finish() {

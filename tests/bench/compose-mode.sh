@@ -4,9 +4,6 @@
 # with the stack's images built (tests/compose.sh builds them).
 
 docker info >/dev/null 2>&1 || bail "no Docker engine answers"
-compose() {
-    if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi
-}
 export COMPOSE_PROJECT_NAME=hellofcgibench
 stack_port=$(free_port)
 ceiling_port=$(free_port)
