@@ -190,6 +190,26 @@ static int cmd_slow(const char *addr, long ms)
     return 0;
 }
 
+/* BEGIN_REQUEST, then a PARAMS record of 12 bytes whose one pair declares
+ * these name and value lengths. */
+static size_t long_lengths(unsigned char *buf, uint32_t name_len, uint32_t value_len)
+{
+    static const unsigned char head[] = {
+        1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+        1, 4, 0, 1, 0, 12, 0, 0};
+    uint32_t lens[2] = {name_len, value_len};
+    size_t off = sizeof head;
+    memcpy(buf, head, sizeof head);
+    for (int i = 0; i < 2; i++) {
+        buf[off++] = (unsigned char)(0x80 | lens[i] >> 24);
+        buf[off++] = (unsigned char)(lens[i] >> 16);
+        buf[off++] = (unsigned char)(lens[i] >> 8);
+        buf[off++] = (unsigned char)lens[i];
+    }
+    memcpy(buf + off, "ABCD", 4);
+    return off + 4;
+}
+
 /* Hostile inputs. Each is sent on its own connection; then the probe reads
  * until the server closes it (bounded), so a server that hangs is seen. */
 static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
@@ -219,25 +239,13 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
         memcpy(buf + sizeof rec, req, n);
         return sizeof rec + n;
     }
-    if (strcmp(name, "huge-param") == 0) {
-        /* CVE-2025-23016's shape: a name length of 2^31 - 1 in a short record. */
-        static const unsigned char rec[] = {
-            1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-            1, 4, 0, 1, 0, 12, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff,
-            'A', 'B', 'C', 'D'};
-        memcpy(buf, rec, sizeof rec);
-        return sizeof rec;
-    }
-    if (strcmp(name, "param-overflow") == 0) {
-        /* Two lengths of 2^30 each pass libfcgi's own check, but their int
-         * sum overflows: Debian's libfcgi then aborts the process. */
-        static const unsigned char rec[] = {
-            1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-            1, 4, 0, 1, 0, 12, 0, 0, 0xc0, 0, 0, 0, 0xc0, 0, 0, 0,
-            'A', 'B', 'C', 'D'};
-        memcpy(buf, rec, sizeof rec);
-        return sizeof rec;
-    }
+    /* CVE-2025-23016's shape: declared lengths far beyond the record. Two of
+     * 2^31 - 1 fail libfcgi's own check; two of 2^30 pass it, but their int
+     * sum overflows and Debian's libfcgi then aborts the process. */
+    if (strcmp(name, "huge-param") == 0)
+        return long_lengths(buf, 0x7fffffff, 0x7fffffff);
+    if (strcmp(name, "param-overflow") == 0)
+        return long_lengths(buf, 0x40000000, 0x40000000);
     if (strcmp(name, "disconnect") == 0) {
         memcpy(buf, req, n - 8);    /* all but the end of STDIN */
         return n - 8;
