@@ -11,19 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* From the FastCGI specification (libfcgi installs no header with these). */
-enum {
-    FCGI_VERSION_1 = 1,
-    FCGI_BEGIN_REQUEST = 1,
-    FCGI_END_REQUEST = 3,
-    FCGI_PARAMS = 4,
-    FCGI_STDIN = 5,
-    FCGI_STDOUT = 6,
-    FCGI_RESPONDER = 1,
-    FCGI_KEEP_CONN = 1,
-    FCGI_HEADER_LEN = 8,
-    FCGI_REQUEST_COMPLETE = 0,
-};
+#include "fcgi_protocol.h"
 
 long long fcgi_now_ms(void)
 {
@@ -198,7 +186,7 @@ int fcgi_read_answer(int fd, uint16_t id, struct fcgi_answer *a, long long deadl
     a->out_len = 0;
     for (;;) {
         unsigned char h[FCGI_HEADER_LEN];
-        unsigned char content[65535 + 255];
+        unsigned char content[FCGI_CONTENT_MAX + FCGI_PADDING_MAX];
         if (read_all(fd, h, sizeof h, deadline) != 0)
             return -1;
         size_t clen = (size_t)h[4] << 8 | h[5];

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-enum { HEADER = 8, VERSION_1 = 1, BEGIN_REQUEST = 1, PARAMS = 4, GET_VALUES = 9 };
+#include "fcgi_protocol.h"
 
 /* Walks name-value pairs whose bytes may be split over several records. */
 struct pairs {
@@ -15,7 +15,7 @@ struct pairs {
     uint64_t skip;      /* data bytes still to pass */
 };
 
-/* Feeds content bytes; -1 if a length cannot be right. */
+/* Feeds content bytes; -1 if a pair is longer than the window. */
 static int pairs_feed(struct pairs *p, const unsigned char *b, size_t n)
 {
     for (size_t i = 0; i < n;) {
@@ -40,7 +40,7 @@ static int pairs_feed(struct pairs *p, const unsigned char *b, size_t n)
         } else {
             p->len = c;
         }
-        /* A pair longer than the window could never arrive whole; limiting
+        /* A pair longer than the window could never be seen whole; limiting
          * both lengths also keeps libfcgi's int sum far from overflow. */
         if (p->len > GUARD_WINDOW)
             return -1;
@@ -71,8 +71,9 @@ static int check_values(const unsigned char *content, size_t clen, const char **
     return 0;
 }
 
-enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,
-                              const char **why)
+/* The verdict on the records in buf, not yet bounded by the window. */
+static enum guard_verdict judge(const unsigned char *buf, size_t len, size_t *need,
+                                const char **why)
 {
     struct pairs params = {0};
     int ready = 0;
@@ -81,23 +82,23 @@ enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need
     /* After the parameters, the records already here are still checked:
      * libfcgi parses a management record whenever it meets one. */
     for (;;) {
-        if (len - off < HEADER) {
-            *need = off + HEADER;
+        if (len - off < FCGI_HEADER_LEN) {
+            *need = off + FCGI_HEADER_LEN;
             return ready ? GUARD_READY : GUARD_MORE;
         }
         const unsigned char *h = buf + off;
-        if (h[0] != VERSION_1) {
+        if (h[0] != FCGI_VERSION_1) {
             if (ready)
                 return GUARD_READY;     /* libfcgi will refuse it itself */
             *why = "not FastCGI version 1";
             return GUARD_REJECT;
         }
         size_t clen = (size_t)h[4] << 8 | h[5];
-        size_t end = off + HEADER + clen + h[6];
-        const unsigned char *content = h + HEADER;
+        size_t end = off + FCGI_HEADER_LEN + clen + h[6];
+        const unsigned char *content = h + FCGI_HEADER_LEN;
         int id = h[2] << 8 | h[3];
         if (len < end) {
-            int values = h[1] == GET_VALUES && id == 0;
+            int values = h[1] == FCGI_GET_VALUES && id == 0;
             if (!ready || (values && len < end - h[6])) {
                 /* libfcgi would parse that record's content as it came. */
                 *need = ready ? end - h[6] : end;
@@ -107,9 +108,9 @@ enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need
                 return GUARD_REJECT;
             return GUARD_READY;
         }
-        if (h[1] == BEGIN_REQUEST && request_id < 0) {
+        if (h[1] == FCGI_BEGIN_REQUEST && request_id < 0) {
             request_id = id;
-        } else if (h[1] == PARAMS && id == request_id && !ready) {
+        } else if (h[1] == FCGI_PARAMS && id == request_id && !ready) {
             if (clen == 0) {
                 if (!pairs_complete(&params)) {
                     *why = "a parameter is cut short";
@@ -117,12 +118,18 @@ enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need
                 }
                 ready = 1;
             } else if (pairs_feed(&params, content, clen) != 0) {
-                *why = "a parameter length is out of range";
-                return GUARD_REJECT;
+                return GUARD_TOO_LARGE;
             }
-        } else if (h[1] == GET_VALUES && id == 0 && check_values(content, clen, why) != 0) {
+        } else if (h[1] == FCGI_GET_VALUES && id == 0 && check_values(content, clen, why) != 0) {
             return GUARD_REJECT;
         }
         off = end;
     }
+}
+
+enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,
+                              const char **why)
+{
+    enum guard_verdict v = judge(buf, len, need, why);
+    return v == GUARD_MORE && *need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;
 }

@@ -16,12 +16,19 @@
  * sent later, in the middle of a request body: the FastCGI socket must stay
  * reachable by nginx alone (docker-compose.yml: a volume only nginx mounts). */
 
-enum { GUARD_WINDOW = 65536 };  /* the most a request's start may take */
+/* The most a request's start (BEGIN_REQUEST and every PARAMS record) may
+ * take. It must fit in a socket's receive queue, where the guard peeks at
+ * it. nginx as configured here forwards at most about 33 kB (4 x 8 kB of
+ * headers plus the request line and the parameters); Apache and Caddy
+ * forward far more (hundreds of kB of headers): such a request is answered
+ * 431 (app/refuse.c), not served and not dropped. */
+enum { GUARD_WINDOW = 65536 };
 
 enum guard_verdict {
-    GUARD_READY,    /* the parameters are complete and sane */
-    GUARD_MORE,     /* wait until *need bytes are there, then ask again */
-    GUARD_REJECT,   /* not a request to serve; *why says why */
+    GUARD_READY,        /* the parameters are complete and sane */
+    GUARD_MORE,         /* wait until *need bytes are there, then ask again */
+    GUARD_TOO_LARGE,    /* a well-formed start longer than GUARD_WINDOW */
+    GUARD_REJECT,       /* not FastCGI that can be served; *why says why */
 };
 
 enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,

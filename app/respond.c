@@ -4,13 +4,18 @@
 
 #include <string.h>
 
+/* No Status line: 200 is CGI's default, and some front ends (Caddy) would
+ * pass a Status line on to the client as a header of its own. */
+#define BODY "Hello World!"
+#define BODY_LENGTH 12
+#define TEXT(x) #x
+#define NUMBER(x) TEXT(x)
+_Static_assert(sizeof BODY - 1 == BODY_LENGTH, "BODY_LENGTH must be the length of BODY");
 static const char answer[] =
-    "Status: 200 OK\r\n"
     "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 12\r\n"
+    "Content-Length: " NUMBER(BODY_LENGTH) "\r\n"
     "\r\n"
-    "Hello World!";
-static const size_t body_len = sizeof "Hello World!" - 1;
+    BODY;
 
 static int discard_body(FCGX_Stream *in)
 {
@@ -27,7 +32,7 @@ int respond(FCGX_Request *req)
     const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
     size_t len = sizeof answer - 1;
     if (method != NULL && strcmp(method, "HEAD") == 0)
-        len -= body_len;
+        len -= sizeof BODY - 1;
     if (FCGX_PutStr(answer, (int)len, req->out) != (int)len)
         return -1;
     return 0;

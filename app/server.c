@@ -18,8 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fcgi_client.h"
 #include "fcgi_guard.h"
 #include "log.h"
+#include "refuse.h"
 #include "respond.h"
 
 /*
@@ -46,7 +48,9 @@
  *
  * Before libfcgi reads a request, admit() peeks at its start and lets it
  * through only once fcgi_guard() has seen all of its parameters with sane
- * lengths: libfcgi would abort the whole process on some lengths.
+ * lengths: libfcgi would abort the whole process on some lengths. A request
+ * whose start is too long to be checked is answered 431 without libfcgi
+ * (app/refuse.c).
  */
 enum { IO_TIMEOUT_S = 10, ACCEPT_BATCH = 64 };
 
@@ -132,50 +136,110 @@ static void accept_connections(struct server *s)
     }
 }
 
-enum admission { ADMIT, WAIT, CLOSED };
+enum admission { ADMIT, WAIT, CLOSED, TOO_LARGE };
 
-/* Peeks at the bytes waiting on fd until fcgi_guard() has a verdict. WAIT: a
- * spurious wake-up, nothing to read yet. CLOSED: refused, at its end, or
- * stalled past IO_TIMEOUT_S, and closed. */
+/* Waits for the rest of a request's start, of which *have bytes are in buf,
+ * until the guard has a verdict, within IO_TIMEOUT_S; NULL, or why not (and
+ * *err, an errno value or 0).
+ *
+ * A peek always starts at the head of the queue, and on a unix socket a
+ * blocking peek returns what is queued without waiting for more, even with
+ * MSG_WAITALL (a front end that writes BEGIN_REQUEST and PARAMS in two
+ * write()s would look like one that stopped). With SO_PEEK_OFF each peek
+ * goes on where the last one stopped and blocks until bytes beyond it
+ * arrive. TCP has SO_PEEK_OFF since Linux 6.9; before that MSG_WAITALL
+ * waits on TCP, so that is the way there. */
+static const char *peek_rest(int fd, unsigned char *buf, size_t *have, size_t need,
+                             enum guard_verdict *v, const char **why, int *err)
+{
+    int off = (int)*have;
+    bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) == 0;
+    long long deadline = fcgi_now_ms() + IO_TIMEOUT_S * 1000;
+    const char *stop = NULL;
+    while (*v == GUARD_MORE) {
+        if (fcgi_now_ms() > deadline) {
+            stop = "its start stalled";
+            break;
+        }
+        ssize_t n = offset ? recv(fd, buf + *have, need - *have, MSG_PEEK)
+                           : recv(fd, buf, need, MSG_PEEK | MSG_WAITALL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0) {
+            stop = "the peer closed it before the request's start was complete";
+            break;
+        }
+        if (n < 0) {
+            stop = "its start stalled";
+            if (errno != EAGAIN) {
+                stop = "recv";
+                *err = errno;
+            }
+            break;
+        }
+        if (!offset && (size_t)n < need) {
+            stop = "its start stalled";     /* MSG_WAITALL timed out */
+            break;
+        }
+        *have = offset ? *have + (size_t)n : (size_t)n;
+        *v = fcgi_guard(buf, *have, &need, why);
+    }
+    off = -1;
+    if (offset && setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) != 0) {
+        stop = "setsockopt SO_PEEK_OFF";
+        *err = errno;
+    }
+    return stop;
+}
+
+/* Peeks at the request waiting on fd until fcgi_guard() has a verdict.
+ * WAIT: a spurious wake-up, nothing to read yet. CLOSED: the peer's end,
+ * or refused, stalled past IO_TIMEOUT_S or cut, with a log line, and
+ * closed. TOO_LARGE: a sane request too large to check, still unread. */
 static enum admission admit(int fd)
 {
     unsigned char buf[GUARD_WINDOW];
-    size_t want = sizeof buf;
-    int flags = MSG_DONTWAIT;
-    time_t deadline = time(NULL) + IO_TIMEOUT_S;
-    for (;;) {
-        /* Later rounds block for the bytes the guard asked for, each wait
-         * bounded by the socket's receive timeout. */
-        ssize_t n = recv(fd, buf, want, MSG_PEEK | flags);
-        if (n < 0 && errno == EAGAIN && flags == MSG_DONTWAIT)
-            return WAIT;
-        if (n <= 0 || (flags == MSG_WAITALL && (size_t)n < want))
-            break;              /* end of stream, timeout or error */
-        size_t need;
-        const char *why;
-        switch (fcgi_guard(buf, (size_t)n, &need, &why)) {
-        case GUARD_READY:
-            return ADMIT;
-        case GUARD_REJECT:
-            log_msg("refused a FastCGI connection: %s", why);
-            close(fd);
-            return CLOSED;
-        case GUARD_MORE:
-            break;
-        }
-        if (need > sizeof buf) {
-            log_msg("refused a FastCGI connection: a request starts with more than %d bytes",
-                    GUARD_WINDOW);
-            close(fd);
-            return CLOSED;
-        }
-        if (time(NULL) > deadline)
-            break;
-        want = need;
-        flags = MSG_WAITALL;
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return WAIT;
+    if (n <= 0) {
+        /* A kept connection that the front end closed, or reset. */
+        close(fd);
+        return CLOSED;
     }
+    size_t have = (size_t)n, need;
+    const char *why = NULL, *stop = NULL;
+    int err = 0;
+    enum guard_verdict v = fcgi_guard(buf, have, &need, &why);
+    if (v == GUARD_MORE)
+        stop = peek_rest(fd, buf, &have, need, &v, &why, &err);
+    if (stop == NULL && v == GUARD_READY)
+        return ADMIT;
+    if (stop == NULL && v == GUARD_TOO_LARGE)
+        return TOO_LARGE;
+    if (err != 0)
+        log_errno(err, "closed a FastCGI connection after %zu bytes: %s", have, stop);
+    else if (stop != NULL)
+        log_msg("closed a FastCGI connection after %zu bytes: %s", have, stop);
+    else
+        log_msg("refused a FastCGI connection: %s", why);
     close(fd);
     return CLOSED;
+}
+
+/* Answers a request too large for the guard with 431 and keeps the
+ * connection if the front end asked for that. */
+static void refuse_too_large(struct server *s, int fd)
+{
+    int keep = refuse_request(fd, "431 Request Header Fields Too Large",
+                              fcgi_now_ms() + IO_TIMEOUT_S * 1000);
+    if (keep < 0)
+        log_errno(errno, "refused a request whose parameters exceed %d bytes, and could not"
+                  " answer 431", GUARD_WINDOW);
+    else
+        log_msg("refused a request: its parameters exceed %d bytes; answered 431", GUARD_WINDOW);
+    if (keep <= 0 || atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)
+        close(fd);
 }
 
 /* Serves the request waiting on fd; puts a kept connection back in the set. */
@@ -189,6 +253,9 @@ static void serve(struct server *s, FCGX_Request *req, int fd)
             close(fd);
         return;
     case CLOSED:
+        return;
+    case TOO_LARGE:
+        refuse_too_large(s, fd);
         return;
     }
     req->ipcFd = fd;

@@ -8,6 +8,15 @@
  *   fcgi-probe hold ADDR N MS            N kept idle connections for MS
  *   fcgi-probe slow ADDR MS              half a request, "sent" on stdout,
  *                                        the rest MS later; check the answer
+ *   fcgi-probe split ADDR MS             two POSTs on a kept connection, every
+ *                                        record in its own write(), MS apart
+ *   fcgi-probe large ADDR BYTES          a request with BYTES more of
+ *                                        parameters; print the answer's
+ *                                        status; the connection must then
+ *                                        serve a request as usual
+ *   fcgi-probe stall ADDR MAX_MS         half a request's parameters, then
+ *                                        nothing: the server must close the
+ *                                        connection within MAX_MS
  *   fcgi-probe hostile ADDR CASE         send bad input (see hostile_bytes)
  *   fcgi-probe blackhole PORT MS         listen on loopback, never answer
  *   fcgi-probe http PORT MS              answer connections in HTTP, not FastCGI
@@ -18,6 +27,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +200,126 @@ static int cmd_slow(const char *addr, long ms)
     return 0;
 }
 
+/* Sends a request one record per write(), ms apart, as some front ends
+ * and libfcgi's own cgi-fcgi do. */
+static void send_by_record(int fd, const unsigned char *req, size_t n, long ms)
+{
+    for (size_t off = 0; off < n;) {
+        size_t rec = 8 + ((size_t)req[off + 4] << 8 | req[off + 5]) + req[off + 6];
+        if (fcgi_write_all(fd, req + off, rec, fcgi_now_ms() + TIMEOUT_MS) != 0)
+            fail("send a record");
+        off += rec;
+        if (off < n)
+            sleep_ms(ms);
+    }
+}
+
+static int cmd_split(const char *addr, long ms)
+{
+    struct address a = target(addr);
+    unsigned char buf[8192];
+    size_t n = fcgi_encode_request(buf, sizeof buf, 1, 1, "POST", 3000);
+    int fd = connect_to(&a);
+    for (int i = 1; i <= 2; i++) {
+        send_by_record(fd, buf, n, ms);
+        if (fcgi_read_answer(fd, 1, &answer, fcgi_now_ms() + TIMEOUT_MS) != 0)
+            fail("read answer");
+        const char *problem = fcgi_answer_problem(&answer);
+        if (problem != NULL) {
+            fprintf(stderr, "fcgi-probe: request %d: %s\n", i, problem);
+            return 1;
+        }
+    }
+    close(fd);
+    printf("2 requests written record by record, %ld ms apart: both answered\n", ms);
+    return 0;
+}
+
+/* The status of a CGI answer: its Status line, or 200 without one. */
+static int answer_status(void)
+{
+    const char *end = memmem(answer.out, answer.out_len, "\r\n\r\n", 4);
+    const char *st = memmem(answer.out, answer.out_len, "Status: ", 8);
+    return st != NULL && st < end ? atoi(st + 8) : 200;
+}
+
+static int cmd_large(const char *addr, size_t bytes)
+{
+    struct address a = target(addr);
+    size_t size = bytes + bytes / 1000 * 8 + 2048;
+    unsigned char *buf = malloc(size);
+    if (buf == NULL)
+        fail("malloc");
+    unsigned char req[1024];
+    size_t n = fcgi_encode_request(req, sizeof req, 1, 1, "GET", 0);
+    /* BEGIN_REQUEST, then PARAMS records of pairs of 1,000 bytes each
+     * (HTTP_X_nnnnn), then the usual request's own records. */
+    memcpy(buf, req, 16);
+    size_t off = 16;
+    for (size_t done = 0, i = 0; done < bytes;) {
+        unsigned char *h = buf + off;
+        size_t len = 0;
+        for (int k = 0; k < 60 && done < bytes; k++, i++, done += 1000) {
+            unsigned char *p = h + 8 + len;
+            p[0] = 12;
+            p[1] = 0x80;
+            p[2] = 0;
+            p[3] = (1000 - 18) >> 8;
+            p[4] = (1000 - 18) & 0xff;
+            snprintf((char *)p + 5, 13, "HTTP_X_%05zu", i);
+            memset(p + 5 + 12, 'v', 1000 - 18);
+            len += 1000 - 1;
+        }
+        memcpy(h, req + 16, 4);     /* version, PARAMS, the request id */
+        h[4] = (unsigned char)(len >> 8);
+        h[5] = (unsigned char)len;
+        h[6] = h[7] = 0;
+        off += 8 + len;
+    }
+    memcpy(buf + off, req + 16, n - 16);
+    off += n - 16;
+    int fd = connect_to(&a);
+    long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+    if (fcgi_write_all(fd, buf, off, deadline) != 0)
+        fail("send request");
+    if (fcgi_read_answer(fd, 1, &answer, deadline) != 0)
+        fail("read answer");
+    printf("%d\n", answer_status());
+    free(buf);
+    request_ok(fd, 1, 1);
+    close(fd);
+    return 0;
+}
+
+static int cmd_stall(const char *addr, long max_ms)
+{
+    struct address a = target(addr);
+    unsigned char buf[1024];
+    fcgi_encode_request(buf, sizeof buf, 1, 0, "GET", 0);
+    size_t half = 16 + 8 + ((size_t)buf[20] << 8 | buf[21]) / 2;
+    int fd = connect_to(&a);
+    long long start = fcgi_now_ms();
+    if (fcgi_write_all(fd, buf, half, start + TIMEOUT_MS) != 0)
+        fail("send");
+    char c;
+    ssize_t n;
+    /* The server's close is the answer: read returns 0 (or a reset). */
+    while ((n = read(fd, &c, 1)) < 0 && errno == EAGAIN) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        long left = max_ms - (long)(fcgi_now_ms() - start);
+        if (left <= 0 || poll(&p, 1, (int)left) < 0)
+            break;
+    }
+    long long took = fcgi_now_ms() - start;
+    close(fd);
+    if (n > 0 || (n < 0 && errno != ECONNRESET)) {
+        fprintf(stderr, "fcgi-probe: not closed within %ld ms\n", max_ms);
+        return 1;
+    }
+    printf("%lld\n", took);
+    return 0;
+}
+
 /* BEGIN_REQUEST, then a PARAMS record of 12 bytes whose one pair declares
  * these name and value lengths. */
 static size_t long_lengths(unsigned char *buf, uint32_t name_len, uint32_t value_len)
@@ -337,6 +467,12 @@ int main(int argc, char **argv)
         return cmd_hold(argv[2], atoi(argv[3]), atol(argv[4]));
     if (strcmp(cmd, "slow") == 0 && argc == 4)
         return cmd_slow(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "split") == 0 && argc == 4)
+        return cmd_split(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "large") == 0 && argc == 4)
+        return cmd_large(argv[2], strtoul(argv[3], NULL, 10));
+    if (strcmp(cmd, "stall") == 0 && argc == 4)
+        return cmd_stall(argv[2], atol(argv[3]));
     if (strcmp(cmd, "hostile") == 0 && argc == 4)
         return cmd_hostile(argv[2], argv[3]);
     if (strcmp(cmd, "blackhole") == 0 && argc == 4)
@@ -344,7 +480,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "http") == 0 && argc == 4)
         return cmd_http(argv[2], atol(argv[3]));
     fprintf(stderr, "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-                    " | hold ADDR N MS | slow ADDR MS | hostile ADDR CASE | blackhole PORT MS"
+                    " | hold ADDR N MS | slow ADDR MS | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
                     " | http PORT MS\n");
     return 2;
 }

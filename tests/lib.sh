@@ -157,6 +157,24 @@ start_nginx() {
         || bail "nginx did not answer: $(tail -n 5 "$workdir/nginx/logs/error.log")"
 }
 
+# check NAME CURL_ARGS...: one HTTP exchange through a front end gets the
+# service's answer: status 200, the two headers once each, nothing the app
+# should not have said (a Status header, chunking), the exact body.
+check() {
+    name=$1; shift
+    curl -s -D "$workdir/h" -o "$workdir/b" "$@"
+    ok $? "$name: curl succeeds"
+    is "$(head -n 1 "$workdir/h")" "$(printf 'HTTP/1.1 200 OK\r')" "$name: status 200"
+    is "$(grep -ci '^content-type:' "$workdir/h"):$(grep -i '^content-type:' "$workdir/h")" \
+        "$(printf '1:Content-Type: text/plain; charset=utf-8\r')" "$name: one Content-Type, text/plain; charset=utf-8"
+    is "$(grep -ci '^content-length:' "$workdir/h"):$(grep -i '^content-length:' "$workdir/h")" \
+        "$(printf '1:Content-Length: 12\r')" "$name: one Content-Length: 12"
+    is "$(grep -ciE '^(status|transfer-encoding):' "$workdir/h")" 0 \
+        "$name: no Status or Transfer-Encoding header"
+    printf 'Hello World!' | cmp -s - "$workdir/b"
+    ok $? "$name: body is exactly 'Hello World!' (12 bytes, no newline)"
+}
+
 # compose ARGS...: Compose v2 where the docker CLI has it, else docker-compose.
 compose() {
     if docker compose version >/dev/null 2>&1; then

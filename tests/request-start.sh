@@ -1,0 +1,53 @@
+#!/bin/sh
+# How a request's start may reach the app: split over many writes, too
+# large for the guard, or stalled, on both transports.
+. "$top_srcdir/tests/lib.sh"
+
+for transport in unix tcp; do
+    case $transport in
+        unix) addr=unix:$workdir/fcgi.sock ;;
+        tcp)  addr=127.0.0.1:$(free_port) ;;
+    esac
+    start_app "$addr"
+
+    # cgi-fcgi, Apache and Caddy write BEGIN_REQUEST and the PARAMS in
+    # separate write()s; on a unix socket a plain peek does not wait for
+    # the second one.
+    "$PROBE" split "$addr" 200 >/dev/null 2>"$workdir/err"
+    ok $? "$transport: every record in its own write, 200 ms apart, twice on a kept connection $(cat "$workdir/err")"
+
+    # app/fcgi_guard.h: GUARD_WINDOW.
+    is "$("$PROBE" large "$addr" 60000 2>&1)" 200 "$transport: 60 kB of parameters: served"
+    is "$("$PROBE" large "$addr" 70000 2>&1)" 431 \
+        "$transport: 70 kB of parameters: answered 431, and the kept connection serves the next request"
+    limit=$(sed -n 's/^hello-fcgi: refused a request: its parameters exceed \([0-9]*\) bytes; answered 431$/\1/p' \
+        "$workdir/app.log")
+    [ -n "$limit" ]
+    ok $? "$transport: the 431 has its log line"
+    grep -q "may take at most $limit bytes" "$top_srcdir/app/hello-fcgi.1"
+    ok $? "$transport: the man page gives the limit the app applies (${limit:-none})"
+
+    stop_pid "$app_pid"
+    is "$stop_status" 0 "$transport: the app stops cleanly"
+done
+
+# A start that stops half-way holds its thread for the app's I/O timeout
+# (10 s, app/server.c) and no longer: then the connection is closed with a
+# log line, and the other thread serves meanwhile.
+addr=unix:$workdir/fcgi.sock
+start_app "$addr"
+"$PROBE" stall "$addr" 30000 >"$workdir/took" 2>"$workdir/err" &
+stall=$!; pids="$pids $stall"
+sleep 0.5
+"$APP" --healthcheck --listen "$addr"
+ok $? "a stalled start holds one thread: the other serves"
+wait "$stall"
+ok $? "the stalled connection is closed by the app $(cat "$workdir/err")"
+took=$(cat "$workdir/took")
+[ "${took:-0}" -ge 9000 ]
+ok $? "not before the I/O timeout (${took:-?} ms)"
+grep -q '^hello-fcgi: closed a FastCGI connection after [0-9]* bytes: its start stalled$' "$workdir/app.log"
+ok $? "with a log line saying why"
+stop_pid "$app_pid"
+
+finish
