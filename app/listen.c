@@ -143,3 +143,18 @@ fail:
         log_errno(errno, "%s: unlink", path);
     return -1;
 }
+
+int listen_close(int fd, const struct address *a)
+{
+    int rc = 0;
+    if (close(fd) != 0) {
+        log_errno(errno, "close listening socket");
+        rc = -1;
+    }
+    const char *path = address_unix_path(a);
+    if (path != NULL && unlink(path) != 0 && errno != ENOENT) {
+        log_errno(errno, "%s: unlink", path);
+        rc = -1;
+    }
+    return rc;
+}

@@ -11,4 +11,8 @@
  * returns -1 on failure. */
 int listen_open(const struct address *a, mode_t unix_mode);
 
+/* Closes what listen_open opened and removes a unix socket's file; logs
+ * what failed and returns -1 if anything did. */
+int listen_close(int fd, const struct address *a);
+
 #endif

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "healthcheck.h"
 #include "listen.h"
@@ -44,7 +43,7 @@ static void raise_fd_limit(void)
         log_errno(errno, "setrlimit RLIMIT_NOFILE");
 }
 
-static int serve(const struct options *o)
+static int run_server(const struct options *o)
 {
     int rc = FCGX_Init();
     if (rc != 0) {
@@ -70,15 +69,8 @@ static int serve(const struct options *o)
     } else {
         log_msg("stopped by SIG%s, %llu requests served", sigabbrev_np(r.signo), r.served);
     }
-    if (close(fd) != 0) {
-        log_errno(errno, "close listening socket");
+    if (listen_close(fd, &o->listen) != 0)
         status = EXIT_FAILURE;
-    }
-    const char *path = address_unix_path(&o->listen);
-    if (path != NULL && unlink(path) != 0 && errno != ENOENT) {
-        log_errno(errno, "%s: unlink", path);
-        status = EXIT_FAILURE;
-    }
     return status;
 }
 
@@ -94,5 +86,5 @@ int main(int argc, char **argv)
     case OPTIONS_SERVE:
         break;
     }
-    return serve(&o);
+    return run_server(&o);
 }

@@ -66,8 +66,8 @@ struct server {
 };
 
 /* Ends the server from a worker that cannot go on: the main thread is
- * waiting for a signal, so it gets one. */
-static void fail(struct server *s)
+ * waiting for a signal, so it gets one, and the exit status will say so. */
+static void stop_on_failure(struct server *s)
 {
     atomic_store(&s->failed, true);
     int rc = pthread_kill(s->main_thread, SIGTERM);
@@ -124,7 +124,7 @@ static void accept_connections(struct server *s)
             }
             default:
                 log_errno(errno, "accept");
-                fail(s);
+                stop_on_failure(s);
                 return;
             }
         }
@@ -243,7 +243,7 @@ static void refuse_too_large(struct server *s, int fd)
 }
 
 /* Serves the request waiting on fd; puts a kept connection back in the set. */
-static void serve(struct server *s, FCGX_Request *req, int fd)
+static void serve_connection(struct server *s, FCGX_Request *req, int fd)
 {
     switch (admit(fd)) {
     case ADMIT:
@@ -292,7 +292,7 @@ static void drain(struct server *s, FCGX_Request *req)
         int served = 0;
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
-                serve(s, req, evs[i].data.fd);
+                serve_connection(s, req, evs[i].data.fd);
                 served++;
             }
         }
@@ -305,10 +305,10 @@ static void *worker(void *arg)
 {
     struct server *s = arg;
     FCGX_Request req;
-    /* listen_sock -1: see serve(). */
+    /* listen_sock -1: see serve_connection(). */
     if (FCGX_InitRequest(&req, -1, 0) != 0) {
         log_msg("FCGX_InitRequest failed");
-        fail(s);
+        stop_on_failure(s);
         return NULL;
     }
     for (;;) {
@@ -318,7 +318,7 @@ static void *worker(void *arg)
             if (errno == EINTR)
                 continue;
             log_errno(errno, "epoll_wait");
-            fail(s);
+            stop_on_failure(s);
             break;
         }
         if (ev.data.fd == s->wake_fd) {
@@ -328,7 +328,7 @@ static void *worker(void *arg)
         if (ev.data.fd == s->listen_fd)
             accept_connections(s);
         else
-            serve(s, &req, ev.data.fd);
+            serve_connection(s, &req, ev.data.fd);
     }
     FCGX_Free(&req, 0);
     return NULL;
