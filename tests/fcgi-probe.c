@@ -8,6 +8,9 @@
  *   fcgi-probe hold ADDR N MS            N kept idle connections for MS
  *   fcgi-probe slow ADDR MS              half a request, "sent" on stdout,
  *                                        the rest MS later; check the answer
+ *   fcgi-probe kept ADDR                 one request on a kept connection,
+ *                                        "ready"; a line on stdin; a second
+ *                                        request; "answered"
  *   fcgi-probe split ADDR MS             two POSTs on a kept connection, every
  *                                        record in its own write(), MS apart
  *   fcgi-probe large ADDR BYTES          a request with BYTES more of
@@ -200,6 +203,23 @@ static int cmd_slow(const char *addr, long ms)
     return 0;
 }
 
+static int cmd_kept(const char *addr)
+{
+    struct address a = target(addr);
+    int fd = connect_to(&a);
+    request_ok(fd, 1, 1);
+    printf("ready\n");
+    if (fflush(stdout) != 0)
+        fail("write stdout");
+    char line[64];
+    if (fgets(line, sizeof line, stdin) == NULL)
+        fail("read stdin");
+    request_ok(fd, 2, 1);
+    close(fd);
+    printf("answered\n");
+    return 0;
+}
+
 /* Sends a request one record per write(), ms apart, as some front ends
  * and libfcgi's own cgi-fcgi do. */
 static void send_by_record(int fd, const unsigned char *req, size_t n, long ms)
@@ -340,8 +360,9 @@ static size_t long_lengths(unsigned char *buf, uint32_t name_len, uint32_t value
     return off + 4;
 }
 
-/* Hostile inputs. Each is sent on its own connection; then the probe reads
- * until the server closes it (bounded), so a server that hangs is seen. */
+/* Hostile inputs. Each is sent on its own connection; then, except where
+ * the probe closes first on purpose, it reads until the server closes it,
+ * and fails if that takes over 3 s. */
 static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
 {
     unsigned char req[1024];
@@ -401,6 +422,12 @@ static int cmd_hostile(const char *addr, const char *name)
         fail("send");
     if (strcmp(name, "silent") == 0) {
         sleep_ms(3000);     /* the test serves others meanwhile */
+        char c;
+        if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
+            fprintf(stderr, "fcgi-probe: the server closed a silent connection within 3 s\n");
+            return 1;
+        }
+        printf("still open after 3 s\n");
     } else if (strcmp(name, "disconnect") == 0 || strcmp(name, "truncated") == 0
                || strcmp(name, "huge-param") == 0 || strcmp(name, "param-overflow") == 0) {
         /* Closing with the request half sent is the point. */
@@ -409,6 +436,11 @@ static int cmd_hostile(const char *addr, const char *name)
         long long deadline = fcgi_now_ms() + 3000;
         while (fcgi_read_answer(fd, 1, &answer, deadline) == 0)
             ;
+        if (errno == ETIMEDOUT) {
+            fprintf(stderr, "fcgi-probe: the server neither closed the connection nor"
+                            " answered within 3 s\n");
+            return 1;
+        }
     }
     close(fd);
     return 0;
@@ -467,6 +499,8 @@ int main(int argc, char **argv)
         return cmd_hold(argv[2], atoi(argv[3]), atol(argv[4]));
     if (strcmp(cmd, "slow") == 0 && argc == 4)
         return cmd_slow(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "kept") == 0 && argc == 3)
+        return cmd_kept(argv[2]);
     if (strcmp(cmd, "split") == 0 && argc == 4)
         return cmd_split(argv[2], atol(argv[3]));
     if (strcmp(cmd, "large") == 0 && argc == 4)
@@ -480,7 +514,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "http") == 0 && argc == 4)
         return cmd_http(argv[2], atol(argv[3]));
     fprintf(stderr, "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-                    " | hold ADDR N MS | slow ADDR MS | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
+                    " | hold ADDR N MS | slow ADDR MS | kept ADDR | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
                     " | http PORT MS\n");
     return 2;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # --healthcheck: exit 0 against a working server; exit 1 with one line, in
-# bounded time, against a closed port, a server that never answers and one
-# that does not speak FastCGI.
+# bounded time, against a closed port, a server that never answers, one
+# that does not speak FastCGI and FastCGI servers that answer wrongly.
 . "$top_srcdir/tests/lib.sh"
 
 port=$(free_port)
@@ -38,5 +38,19 @@ http=$!; pids="$pids $http"
 wait_until 5000 grep -q listening "$workdir/http" || bail "fcgi-probe http did not start"
 expect_failure "an HTTP server" "127.0.0.1:$port" \
     "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Protocol error"
+
+# FastCGI servers whose answer is not the service's: each one must fail.
+for case in "status:the status is not 200" 'body:the body is not "Hello World!"' \
+            'short:the body is not "Hello World!"'; do
+    mode=${case%%:*}
+    port=$(free_port)
+    "$RESPONDER" ":$port" "$mode" >"$workdir/responder" 2>&1 &
+    responder=$!; pids="$pids $responder"
+    wait_until 5000 grep -q listening "$workdir/responder" || bail "fcgi-responder did not start"
+    expect_failure "a FastCGI server answering '$mode'" "127.0.0.1:$port" \
+        "hello-fcgi: healthcheck: 127.0.0.1:$port: ${case#*:}"
+    kill "$responder"
+    wait "$responder"
+done
 
 finish

@@ -10,7 +10,7 @@ start_app "$addr" --threads 1
 
 for case in random bad-version truncated unknown-type huge-param param-overflow disconnect; do
     "$PROBE" hostile "$addr" "$case" 2>"$workdir/err"
-    ok $? "$case: sent, and the connection did not hang $(cat "$workdir/err")"
+    ok $? "$case: sent; the app closed the connection or answered, within 3 s $(cat "$workdir/err")"
     "$APP" --healthcheck --listen "$addr" 2>"$workdir/err"
     ok $? "$case: the app still answers $(cat "$workdir/err")"
 done
@@ -21,7 +21,7 @@ ok $? "param-overflow (CVE-2025-23016's shape) is refused before libfcgi reads i
 
 # A connection that sends nothing occupies no thread: the only thread serves
 # others while it is open.
-"$PROBE" hostile "$addr" silent &
+"$PROBE" hostile "$addr" silent >"$workdir/silent" 2>&1 &
 silent=$!; pids="$pids $silent"
 sleep 0.2
 t0=$(now_ms)
@@ -30,9 +30,8 @@ ok $? "silent connection open: another request is answered"
 took=$(( $(now_ms) - t0 ))
 [ "$took" -lt 1000 ]
 ok $? "promptly ($took ms)"
-kill -0 "$silent" 2>/dev/null
-ok $? "the silent connection was still open meanwhile"
 wait "$silent"
+is "$?:$(cat "$workdir/silent")" "0:still open after 3 s" "the app left the silent connection open"
 
 stop_pid "$app_pid"
 is "$stop_status" 0 "after all that it stops cleanly"

@@ -8,6 +8,7 @@ set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 APP=$top_builddir/app/hello-fcgi
 PROBE=$top_builddir/tests/fcgi-probe
+RESPONDER=$top_builddir/tests/fcgi-responder
 
 tap_n=0
 tap_failed=0
@@ -34,7 +35,9 @@ cleanup() {
     rm -rf "$workdir"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+# The harness's timeout sends TERM once a test has run TEST_TIME_LIMIT s.
+trap 'echo "Bail out! terminated: over the time limit of ${TEST_TIME_LIMIT:-?} s, or stopped"; exit 124' TERM
 
 # ok CONDITION_STATUS DESCRIPTION: records one test point from an exit status.
 ok() {
@@ -66,9 +69,9 @@ now_ms() { date +%s%3N; }
 
 # wait_until TIMEOUT_MS COMMAND...: polls COMMAND until it succeeds.
 wait_until() {
-    limit=$(( $(now_ms) + $1 )); shift
+    wait_limit=$(( $(now_ms) + $1 )); shift
     until "$@" >/dev/null 2>&1; do
-        [ "$(now_ms)" -lt "$limit" ] || return 1
+        [ "$(now_ms)" -lt "$wait_limit" ] || return 1
         sleep 0.05
     done
 }
@@ -145,14 +148,20 @@ run_nginx() {
 
 # start_nginx UPSTREAM: nginx on a free loopback port with the project's own
 # server configuration; the test supplies only the listen port, the upstream
-# address and writable paths. Sets http_port and nginx_pid.
-start_nginx() {
+# address and writable paths. Sets http_port and nginx_pid. start_nginx
+# waits for an answer through the app; start_nginx_only for nginx to listen.
+start_nginx_only() {
     command -v curl >/dev/null || bail "curl not found: install the curl package"
     http_port=$(free_port)
     main_conf "${NGINX_WORKERS:-1}" 1024 "$workdir/nginx/logs/access.log" >"$workdir/nginx.conf"
     server_conf "$http_port" "$1" >>"$workdir/nginx.conf" || bail "no usable nginx/hello-fcgi.conf"
     echo "}" >>"$workdir/nginx.conf"
     run_nginx "$workdir/nginx.conf"
+    wait_until 5000 sh -c "ss -Htln '( sport = :$http_port )' | grep -q ." \
+        || bail "nginx did not start: $(tail -n 5 "$workdir/nginx/logs/error.log")"
+}
+start_nginx() {
+    start_nginx_only "$1"
     wait_until 5000 curl -sf -o /dev/null "http://127.0.0.1:$http_port/" \
         || bail "nginx did not answer: $(tail -n 5 "$workdir/nginx/logs/error.log")"
 }

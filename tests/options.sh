@@ -83,6 +83,11 @@ is "$(stat -c %a "$sock")" 600 "--socket-mode 0600 is applied"
 stop_pid "$app_pid"
 [ ! -e "$sock" ]
 ok $? "the socket is removed at exit"
+HELLO_FCGI_SOCKET_MODE=0604 HELLO_FCGI_THREADS=3 start_app "unix:$sock"
+is "$(stat -c %a "$sock")" 604 "HELLO_FCGI_SOCKET_MODE sets the socket's mode"
+is "$(head -n 1 "$workdir/app.log")" "hello-fcgi: version 1.0.0 listening on unix:$sock with 3 threads" \
+    "HELLO_FCGI_THREADS sets the threads"
+stop_pid "$app_pid"
 echo data >"$workdir/file"
 "$APP" --listen "unix:$workdir/file" 2>"$workdir/err"
 is "$?:$(cat "$workdir/file")" "1:data" "a path that is not a socket is refused and left alone"

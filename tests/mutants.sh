@@ -1,0 +1,90 @@
+#!/bin/sh
+# make mutants: breaks the code one line at a time and runs the tests that
+# guard that line; a mutant the tests do not notice "survives". Prints one
+# line per mutant and the kill rate; exits 1 if any survived.
+#
+# Each mutant is FILE @@ SED EXPRESSION @@ TESTS @@ WHAT IT BREAKS. It runs in a
+# copy of the source tree (the work tree as it is, commits or not), built
+# once; the file is restored after each mutant. A mutant whose expression no
+# longer changes its file is an error: the list must follow the code.
+#
+#   MUTANTS='peek|drain' make mutants    only the mutants whose line matches
+set -u
+: "${top_srcdir:=.}"
+src=$(cd "$top_srcdir" && pwd)
+
+mutants() {
+    cat <<'EOM'
+app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/request-start.sh @@ peek: a start split over writes, on a unix socket
+app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/request-start.sh @@ stall bound: 10 s
+app/server.c @@ s/            case EMFILE:/            case EMFILE + 1000:/ @@ tests/descriptors.sh @@ out of descriptors: pause, not stop
+app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/descriptors.sh @@ out of descriptors: no spin
+app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/stop.sh @@ stop: the socket refuses at once
+app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/stop.sh @@ stop on SIGINT
+app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/stop.sh @@ drain: serve what arrived
+app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/hostile.sh @@ guard: CVE-2025-23016's lengths
+app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/request-start.sh @@ guard: the 64 KiB limit
+app/fcgi_guard.c @@ s/return v == GUARD_MORE && \*need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;/return v;/ @@ tests/request-start.sh @@ guard: too large answered 431
+app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/request-start.sh @@ 431: a kept connection stays usable
+app/respond.c @@ s/        len -= sizeof BODY - 1;/        len -= 0;/ @@ tests/http.sh @@ HEAD: no body
+app/respond.c @@ s/^    "Content-Type: text\/plain; charset=utf-8\\r\\n"$/    "Status: 200 OK\\r\\n" "Content-Type: text\/plain; charset=utf-8\\r\\n"/ @@ tests/http.sh @@ no Status line
+app/respond.c @@ s/    if (discard_body(req->in) != 0)/    if (0)/ @@ tests/http.sh @@ POST: the body is read
+app/options.c @@ s/enum { THREADS_MAX = 1024 };/enum { THREADS_MAX = 4096 };/ @@ tests/options.sh @@ --threads: 1-1024
+app/options.c @@ s/"HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT/"HELLO_FCGI_SOCKET_MOD", SOCKET_MODE_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_SOCKET_MODE
+app/options.c @@ s/"HELLO_FCGI_THREADS", THREADS_DEFAULT/"HELLO_FCGI_THREAD", THREADS_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_THREADS
+app/options.c @@ s/"HELLO_FCGI_LISTEN", LISTEN_DEFAULT/"HELLO_FCGI_LISTE", LISTEN_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_LISTEN
+app/address.c @@ s/    if (v < 1 || v > 65535) {/    if (v > 65535) {/ @@ tests/options.sh @@ --listen: port 0 refused
+app/listen.c @@ s/    if (unlink(path) != 0 && errno != ENOENT) {/    if (-1) {/ @@ tests/options.sh @@ a stale socket is replaced
+app/listen.c @@ s/    if (path != NULL && chmod(path, unix_mode) != 0) {/    if (0) {/ @@ tests/options.sh @@ --socket-mode is applied
+app/main.c @@ s/    raise_fd_limit();/    (void)raise_fd_limit;/ @@ tests/descriptors.sh @@ the soft descriptor limit is raised
+app/fcgi_client.c @@ s/                return "the status is not 200";/                ;/ @@ tests/healthcheck.sh @@ --healthcheck: status
+app/fcgi_client.c @@ s/        return "the body is not \\"Hello World!\\"";/        ;/ @@ tests/healthcheck.sh @@ --healthcheck: body
+nginx/hello-fcgi.conf @@ s/fastcgi_keep_conn on;/fastcgi_keep_conn off;/ @@ tests/nginx-upstream.sh @@ nginx: fastcgi_keep_conn
+nginx/hello-fcgi.conf @@ s/    keepalive 512;// @@ tests/nginx-upstream.sh @@ nginx: keepalive pool
+nginx/hello-fcgi.conf @@ s/        fastcgi_param REQUEST_METHOD  \$request_method;// @@ tests/nginx-upstream.sh @@ nginx: REQUEST_METHOD
+nginx/hello-fcgi.conf @@ s/fastcgi_param CONTENT_LENGTH  \$content_length;// @@ tests/nginx-upstream.sh @@ nginx: CONTENT_LENGTH
+nginx/hello-fcgi.conf @@ s/fastcgi_read_timeout 10s;/fastcgi_read_timeout 60s;/ @@ tests/nginx-upstream.sh @@ nginx: fastcgi_read_timeout
+nginx/hello-fcgi.conf @@ s/client_max_body_size 1m;/client_max_body_size 10m;/ @@ tests/http-limits.sh @@ nginx: client_max_body_size
+nginx/hello-fcgi.conf @@ s/client_header_timeout 10s;/client_header_timeout 60s;/ @@ tests/http-limits.sh @@ nginx: client_header_timeout
+nginx/hello-fcgi.conf @@ s/large_client_header_buffers 4 8k;/large_client_header_buffers 4 64k;/ @@ tests/http-limits.sh @@ nginx: large_client_header_buffers
+nginx/hello-fcgi.conf @@ s/    server_tokens off;// @@ tests/http.sh @@ nginx: server_tokens
+frontends/apache.conf @@ s/^    SetEnv ap_trust_cgilike_cl 1// @@ tests/frontends/apache.sh @@ Apache: exact Content-Length
+EOM
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hello-fcgi-mutants.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+echo "# copying and building the work tree in $work"
+(cd "$src" && git ls-files -co --exclude-standard -z) \
+    | (cd "$src" && xargs -0 cp --parents -t "$work") || exit 99
+(cd "$work" && ./autogen.sh && ./configure && make -j2 && make -j2 check TESTS=) \
+    >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; exit 99; }
+
+total=0 killed=0 survivors=""
+mutants | grep -E -- "${MUTANTS:-.}" >"$work/list"
+while read -r line; do
+    field() { printf '%s\n' "$line" | awk -F ' @@ ' -v n="$1" '{print $n}'; }
+    file=$(field 1) expr=$(field 2) tests=$(field 3) what=$(field 4)
+    total=$((total + 1))
+    cp "$work/$file" "$work/mutant.orig"
+    sed -i -e "$expr" "$work/$file"
+    if cmp -s "$work/$file" "$work/mutant.orig"; then
+        echo "ERROR  $what: the expression no longer changes $file"
+        survivors="$survivors
+  $what (stale)"
+        continue
+    fi
+    if (cd "$work" && make -j2 >/dev/null 2>&1 && make check TESTS="$tests" >/dev/null 2>&1); then
+        echo "LIVED  $what ($file; $tests)"
+        survivors="$survivors
+  $what"
+    else
+        echo "killed $what ($tests)"
+        killed=$((killed + 1))
+    fi
+    cp "$work/mutant.orig" "$work/$file"
+    touch "$work/$file"
+done <"$work/list"
+echo "# $killed of $total mutants killed${survivors:+; survivors:$survivors}"
+[ "$killed" -eq "$total" ]
