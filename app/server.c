@@ -52,7 +52,7 @@
  * whose start is too long to be checked is answered 431 without libfcgi
  * (app/refuse.c).
  */
-enum { IO_TIMEOUT_S = 10, ACCEPT_BATCH = 64 };
+enum { IO_TIMEOUT_S = 10 };
 
 struct server {
     int listen_fd;
@@ -63,6 +63,7 @@ struct server {
     atomic_bool failed;
     atomic_ullong served;
     atomic_uint in_progress;    /* accepted by FCGX_Accept_r, not yet finished */
+    bool unix_listener;         /* its connections need their timeouts set */
 };
 
 /* Ends the server from a worker that cannot go on: the main thread is
@@ -81,59 +82,58 @@ static int watch(struct server *s, int fd, int op)
     return epoll_ctl(s->epoll_fd, op, fd, &ev);
 }
 
-static void configure_connection(int fd)
+/* The I/O timeouts that bound a stalled request, on a connection or on the
+ * listening socket: TCP connections inherit the listener's options, unix
+ * ones do not. */
+static int set_timeouts(int fd)
 {
     const struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
-    int on = 1;
-    /* Failures here cost only speed or the stall bound, never correctness,
-     * and cannot happen on a socket that accept4 just returned. */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0
         || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
-        log_errno(errno, "setsockopt timeouts");
-    /* libfcgi sets TCP_NODELAY for IPv4 only; the answer's records must not
-     * wait for delayed ACKs on IPv6 either. EOPNOTSUPP: a unix socket. */
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0
-        && errno != EOPNOTSUPP && errno != ENOPROTOOPT)
-        log_errno(errno, "setsockopt TCP_NODELAY");
+        return -1;
+    return 0;
 }
 
-static void accept_connections(struct server *s)
+static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op);
+
+/* Accepts one connection and serves it at once if its request is already
+ * there, as it usually is: no epoll round trip for a new connection. The
+ * listener stays ready while more wait, so other workers take those. */
+static void accept_connection(struct server *s, FCGX_Request *req)
 {
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            switch (errno) {
-            case EAGAIN:        /* another worker took it, or none left */
-            case EINTR:
-            case ECONNABORTED:  /* the peer gave up while in the backlog */
-            case EPROTO:
-            case EINVAL:        /* the listener was shut down by a stop */
-                return;
-            case EMFILE:
-            case ENFILE:
-            case ENOBUFS:
-            case ENOMEM: {
-                /* Out of descriptors or memory: the backlog stays readable,
-                 * so pause instead of spinning; kept connections closing will
-                 * free room. */
-                log_errno(errno, "accept");
-                const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
-                if (nanosleep(&pause, NULL) != 0 && errno != EINTR)
-                    log_errno(errno, "nanosleep");
-                return;
-            }
-            default:
-                log_errno(errno, "accept");
-                stop_on_failure(s);
-                return;
-            }
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+        switch (errno) {
+        case EAGAIN:        /* another worker took it, or none left */
+        case EINTR:
+        case ECONNABORTED:  /* the peer gave up while in the backlog */
+        case EPROTO:
+        case EINVAL:        /* the listener was shut down by a stop */
+            return;
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM: {
+            /* Out of descriptors or memory: the backlog stays readable, so
+             * pause instead of spinning; kept connections closing will free
+             * room. */
+            log_errno(errno, "accept");
+            const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
+            if (nanosleep(&pause, NULL) != 0 && errno != EINTR)
+                log_errno(errno, "nanosleep");
+            return;
         }
-        configure_connection(fd);
-        if (watch(s, fd, EPOLL_CTL_ADD) != 0) {
-            log_errno(errno, "epoll_ctl add connection");
-            close(fd);
+        default:
+            log_errno(errno, "accept");
+            stop_on_failure(s);
+            return;
         }
     }
+    /* Cannot fail on a socket accept4 just returned; without them only the
+     * stall bound would be lost. */
+    if (s->unix_listener && set_timeouts(fd) != 0)
+        log_errno(errno, "setsockopt timeouts");
+    serve_connection(s, req, fd, EPOLL_CTL_ADD);
 }
 
 enum admission { ADMIT, WAIT, CLOSED, TOO_LARGE };
@@ -229,7 +229,7 @@ static enum admission admit(int fd)
 
 /* Answers a request too large for the guard with 431 and keeps the
  * connection if the front end asked for that. */
-static void refuse_too_large(struct server *s, int fd)
+static void refuse_too_large(struct server *s, int fd, int op)
 {
     int keep = refuse_request(fd, "431 Request Header Fields Too Large",
                               fcgi_now_ms() + IO_TIMEOUT_S * 1000);
@@ -238,24 +238,28 @@ static void refuse_too_large(struct server *s, int fd)
                   " answer 431", GUARD_WINDOW);
     else
         log_msg("refused a request: its parameters exceed %d bytes; answered 431", GUARD_WINDOW);
-    if (keep <= 0 || atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)
+    if (keep <= 0 || atomic_load(&s->stopping) || watch(s, fd, op) != 0)
         close(fd);
 }
 
-/* Serves the request waiting on fd; puts a kept connection back in the set. */
-static void serve_connection(struct server *s, FCGX_Request *req, int fd)
+/* Serves the request waiting on fd; puts a kept connection back in the
+ * set, with op: EPOLL_CTL_ADD for a new connection, MOD for one that was
+ * already there. */
+static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op)
 {
     switch (admit(fd)) {
     case ADMIT:
         break;
     case WAIT:
-        if (watch(s, fd, EPOLL_CTL_MOD) != 0)
+        if (watch(s, fd, op) != 0) {
+            log_errno(errno, "epoll_ctl connection");
             close(fd);
+        }
         return;
     case CLOSED:
         return;
     case TOO_LARGE:
-        refuse_too_large(s, fd);
+        refuse_too_large(s, fd, op);
         return;
     }
     req->ipcFd = fd;
@@ -276,7 +280,7 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd)
     if (req->ipcFd < 0)
         return;                 /* not kept: libfcgi closed it */
     req->ipcFd = -1;
-    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)
+    if (atomic_load(&s->stopping) || watch(s, fd, op) != 0)
         close(fd);
 }
 
@@ -292,7 +296,7 @@ static void drain(struct server *s, FCGX_Request *req)
         int served = 0;
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
-                serve_connection(s, req, evs[i].data.fd);
+                serve_connection(s, req, evs[i].data.fd, EPOLL_CTL_MOD);
                 served++;
             }
         }
@@ -326,9 +330,9 @@ static void *worker(void *arg)
             break;
         }
         if (ev.data.fd == s->listen_fd)
-            accept_connections(s);
+            accept_connection(s, &req);
         else
-            serve_connection(s, &req, ev.data.fd);
+            serve_connection(s, &req, ev.data.fd, EPOLL_CTL_MOD);
     }
     FCGX_Free(&req, 0);
     return NULL;
@@ -348,9 +352,33 @@ static void begin_stop(struct server *s)
         log_errno(errno, "eventfd_write");
 }
 
+/* TCP connections inherit these from the listener: set once, not per
+ * connection. libfcgi sets TCP_NODELAY for IPv4 only; the answer's records
+ * must not wait for delayed ACKs on IPv6 either. */
+static int configure_listener(struct server *s)
+{
+    int domain, on = 1;
+    socklen_t len = sizeof domain;
+    if (getsockopt(s->listen_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
+        log_errno(errno, "getsockopt SO_DOMAIN");
+        return -1;
+    }
+    s->unix_listener = domain == AF_UNIX;
+    if (s->unix_listener)
+        return 0;
+    if (set_timeouts(s->listen_fd) != 0
+        || setsockopt(s->listen_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+        log_errno(errno, "setsockopt on the listening socket");
+        return -1;
+    }
+    return 0;
+}
+
 static int setup(struct server *s, int listen_fd)
 {
     s->listen_fd = listen_fd;
+    if (configure_listener(s) != 0)
+        return -1;
     s->main_thread = pthread_self();
     s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (s->epoll_fd < 0) {

@@ -17,7 +17,7 @@ mutants() {
     cat <<'EOM'
 app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/request-start.sh @@ peek: a start split over writes, on a unix socket
 app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/request-start.sh @@ stall bound: 10 s
-app/server.c @@ s/            case EMFILE:/            case EMFILE + 1000:/ @@ tests/descriptors.sh @@ out of descriptors: pause, not stop
+app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/stop.sh @@ stop: the socket refuses at once
 app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/keepalive.sh @@ keep-alive: a kept connection goes back to epoll

@@ -83,6 +83,13 @@ command -v spawn-fcgi >/dev/null || bail "spawn-fcgi not found: install the spaw
 spawn-fcgi -n -a 127.0.0.1 -p "$classic_port" -- "$CLASSIC" >/dev/null 2>&1 &
 classic_pid=$!; pids="$pids $classic_pid"
 wait_until 5000 "$APP" --healthcheck --listen "127.0.0.1:$classic_port" || bail "spawn-fcgi did not start"
+# A plain threaded libfcgi program on a unix socket, the other usual shape.
+THREADED=$top_builddir/tests/bench/threaded
+threaded_sock=$workdir/threaded.sock
+"$THREADED" "$threaded_sock" 32 2>/dev/null &
+threaded_pid=$!; pids="$pids $threaded_pid"
+wait_until 5000 "$APP" --healthcheck --listen "unix:$threaded_sock" || bail "the threaded libfcgi program did not start"
+chmod 0666 "$threaded_sock"
 
 # --- one nginx, one server block per peer -----------------------------------
 conf=$workdir/nginx/nginx.conf
@@ -115,6 +122,7 @@ add_peer unix_keepalive "unix:$sock" yes
 add_peer tcp_no_keepalive "127.0.0.1:$tcp_port" no
 add_peer unix_no_keepalive "unix:$sock" no
 add_peer classic_spawn_fcgi_tcp "127.0.0.1:$classic_port" no
+add_peer threaded_libfcgi_unix_no_keepalive "unix:$threaded_sock" no
 echo "}" >>"$conf"
 run_nginx "$conf"
 for p in ceiling $peers; do
@@ -137,6 +145,20 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "# round $r of $ROUNDS done"
 done
 table ceiling $peers
+
+# A new connection per request (front ends without keep-alive): hello-fcgi
+# against the threaded libfcgi program, over unix sockets, in the same run.
+echo
+for c in $CONCURRENCY; do
+    awk -v c="$c" '$2 == c && ($1 == "unix_no_keepalive" || $1 == "threaded_libfcgi_unix_no_keepalive") {print $1, $4}' \
+        "$results" | sort -k2,2n | awk -v c="$c" '
+        {v[$1, ++n[$1]] = $2}
+        END {
+            a = v["unix_no_keepalive", int((n["unix_no_keepalive"] + 1) / 2)]
+            b = v["threaded_libfcgi_unix_no_keepalive", int((n["threaded_libfcgi_unix_no_keepalive"] + 1) / 2)]
+            if (b > 0) printf "new connection per request, unix, c=%s: hello-fcgi %.2fx the threaded libfcgi program\n", c, a / b
+        }'
+done
 
 # --- the app's own cost, over the default transport --------------------------------
 # CPU time per request: one more run against the TCP keep-alive peer alone.
