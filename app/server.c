@@ -98,10 +98,18 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op
 
 /* Accepts one connection and serves it at once if its request is already
  * there, as it usually is: no epoll round trip for a new connection. The
- * listener stays ready while more wait, so other workers take those. */
+ * listener is one-shot, so that one worker wakes per connection instead of
+ * all racing to accept it; it is re-armed at once for the next worker (a
+ * stop has removed it: ENOENT). */
 static void accept_connection(struct server *s, FCGX_Request *req)
 {
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    int err = errno;
+    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
+        log_errno(errno, "epoll_ctl listener");
+        stop_on_failure(s);
+    }
+    errno = err;
     if (fd < 0) {
         switch (errno) {
         case EAGAIN:        /* another worker took it, or none left */
@@ -275,12 +283,19 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op
     atomic_fetch_add(&s->in_progress, 1);
     if (respond(req) == 0)
         atomic_fetch_add_explicit(&s->served, 1, memory_order_relaxed);
+    /* A connection the front end does not keep: libfcgi would half-close
+     * it and then wait, up to 2 s, for the peer to close its end, holding
+     * this worker for a round trip. respond() has read the request to its
+     * end, so nothing unread can turn a close into a reset: close it here
+     * as soon as libfcgi has written the end of the answer. */
+    bool kept = req->keepConnection != 0;
+    req->keepConnection = 1;
     FCGX_Finish_r(req);
     atomic_fetch_sub(&s->in_progress, 1);
     if (req->ipcFd < 0)
-        return;                 /* not kept: libfcgi closed it */
+        return;                 /* libfcgi closed it after an error */
     req->ipcFd = -1;
-    if (atomic_load(&s->stopping) || watch(s, fd, op) != 0)
+    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)
         close(fd);
 }
 
@@ -391,9 +406,9 @@ static int setup(struct server *s, int listen_fd)
         close(s->epoll_fd);
         return -1;
     }
-    /* Both level-triggered: the wake event stays ready so that every worker
-     * sees it, and a backlog left by one worker wakes another. */
-    struct epoll_event lev = {.events = EPOLLIN, .data.fd = listen_fd};
+    /* The wake event is level-triggered: it stays ready so that every
+     * worker sees it. The listener is one-shot (accept_connection()). */
+    struct epoll_event lev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = listen_fd};
     struct epoll_event wev = {.events = EPOLLIN, .data.fd = s->wake_fd};
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, listen_fd, &lev) != 0
         || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &wev) != 0) {
