@@ -199,3 +199,30 @@ finish() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]
 }
+
+# project_version: the version in configure.ac's AC_INIT, read without
+# running configure.
+project_version() {
+    sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac"
+}
+
+# release_build TAG [OPTION...]: docker build of the app image, labelled as a
+# release: the version from configure.ac, the commit, and the repository when
+# its origin is a public URL (credentials removed).
+release_build() {
+    tag=$1; shift
+    revision=$(git -C "$top_srcdir" rev-parse HEAD) || return 1
+    source=$(git -C "$top_srcdir" remote get-url origin 2>/dev/null | sed -n 's|^\(https://\)[^/@]*@|\1|; /^https:\/\//p')
+    docker build "$@" --build-arg "VERSION=$(project_version)" --build-arg "REVISION=$revision" \
+        --build-arg "SOURCE=$source" -t "$tag" "$top_srcdir"
+}
+
+# image_file IMAGE PATH DEST: copies one file out of an image (which may have
+# no shell to run) through a stopped container.
+image_file() {
+    cid=$(docker create "$1") || return 1
+    docker cp "$cid:$2" "$3"
+    cp_status=$?
+    docker rm "$cid" >/dev/null
+    return $cp_status
+}

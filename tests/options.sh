@@ -3,6 +3,7 @@
 # runtime refusals (address in use, a live unix socket) exit 1; --help,
 # --version and the man page agree.
 . "$top_srcdir/tests/lib.sh"
+: "${PACKAGE_VERSION:?run by make check, which sets it from configure.ac}"
 
 # usage_error EXPECTED_LINE ARG...: hello-fcgi ARG... must print exactly that
 # one line on stderr, nothing on stdout, and exit 2.
@@ -37,7 +38,7 @@ port=$(free_port)
 HELLO_FCGI_THREADS=many "$APP" --listen "127.0.0.1:$port" --threads 3 2>"$workdir/app.log" &
 app_pid=$!; pids="$pids $app_pid"
 wait_until 5000 "$APP" --healthcheck --listen "127.0.0.1:$port"
-is "$(head -n 1 "$workdir/app.log")" "hello-fcgi: version 1.0.0 listening on 127.0.0.1:$port with 3 threads" \
+is "$(head -n 1 "$workdir/app.log")" "hello-fcgi: version $PACKAGE_VERSION listening on 127.0.0.1:$port with 3 threads" \
     "--threads wins over HELLO_FCGI_THREADS; start line names version, address, threads"
 
 # A port in use is a runtime failure: exit 1, naming the address and the cause.
@@ -92,16 +93,19 @@ echo data >"$workdir/file"
 "$APP" --listen "unix:$workdir/file" 2>"$workdir/err"
 is "$?:$(cat "$workdir/file")" "1:data" "a path that is not a socket is refused and left alone"
 
-# --help, --version and the man page agree.
+# --help, --version and the man page agree. configure writes the man page.
+man=$top_builddir/app/hello-fcgi.1
 "$APP" --help >"$workdir/help"
 ok $? "--help exits 0"
-is "$("$APP" --version)" "hello-fcgi 1.0.0" "--version"
+is "$("$APP" --version)" "hello-fcgi $PACKAGE_VERSION" "--version: configure.ac's version"
+is "$(sed -n '1s/^\.TH [^"]*"[^"]*" "\([^"]*\)".*/\1/p' "$man")" "hello-fcgi $PACKAGE_VERSION" \
+    "the man page carries the same version"
 help_opts=$(grep -o -- '--[a-z][a-z-]*' "$workdir/help" | sort -u | tr '\n' ' ')
-man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH ENVIRONMENT/p' "$top_srcdir/app/hello-fcgi.1" \
+man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH ENVIRONMENT/p' "$man" \
     | sed 's/\\-/-/g' | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')
 is "$man_opts" "$help_opts" "the man page documents exactly the options of --help"
 help_env=$(grep -o 'HELLO_FCGI_[A-Z_]*' "$workdir/help" | sort -u | tr '\n' ' ')
-man_env=$(grep -o 'HELLO_FCGI_[A-Z_]*' "$top_srcdir/app/hello-fcgi.1" | sed 's/\\//g' | sort -u | tr '\n' ' ')
+man_env=$(grep -o 'HELLO_FCGI_[A-Z_]*' "$man" | sed 's/\\//g' | sort -u | tr '\n' ' ')
 is "$man_env" "$help_env" "the man page documents exactly the variables of --help"
 
 finish

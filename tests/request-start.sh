@@ -24,7 +24,7 @@ for transport in unix tcp; do
         "$workdir/app.log")
     [ -n "$limit" ]
     ok $? "$transport: the 431 has its log line"
-    grep -q "may take at most $limit bytes" "$top_srcdir/app/hello-fcgi.1"
+    grep -q "may take at most $limit bytes" "$top_builddir/app/hello-fcgi.1"
     ok $? "$transport: the man page gives the limit the app applies (${limit:-none})"
 
     stop_pid "$app_pid"
