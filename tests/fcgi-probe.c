@@ -127,6 +127,13 @@ static int cmd_get(const char *addr, const char *method, const char *body)
     if (fwrite(answer.out, 1, answer.out_len, stdout) != answer.out_len || fflush(stdout) != 0)
         fail("write stdout");
     free(buf);
+    /* The request did not ask to keep the connection: the app closes it. */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+    if (poll(&p, 1, TIMEOUT_MS) != 1 || recv(fd, &c, 1, MSG_DONTWAIT) != 0) {
+        fprintf(stderr, "fcgi-probe: the app did not close a connection not marked to keep\n");
+        return 1;
+    }
     close(fd);
     return answer.protocol_status == 0 ? 0 : 1;
 }

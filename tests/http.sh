@@ -27,7 +27,8 @@ curl -s --http1.0 -X HEAD -o "$workdir/b" --max-time 5 "$url/"
 is "$?:$(cat "$workdir/b" 2>/dev/null | wc -c)" "18:0" "HEAD: no body bytes on the wire"
 
 # The app itself writes no body for HEAD (nginx would hide one).
-"$PROBE" get "127.0.0.1:$port" HEAD >"$workdir/b"
+"$PROBE" get "127.0.0.1:$port" HEAD >"$workdir/b" 2>"$workdir/err"
+ok $? "HEAD straight to the app: answered, and the app closes the connection, not kept $(cat "$workdir/err")"
 printf 'Content-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\n\r\n' \
     | cmp -s - "$workdir/b"
 ok $? "HEAD: the app sends the headers and no body"

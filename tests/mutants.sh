@@ -23,6 +23,8 @@ app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown
 app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/stop.sh @@ drain: serve what arrived
+app/server.c @@ s/    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {/    if (0) {/ @@ tests/keepalive.sh @@ the listener is re-armed after each accept
+app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (atomic_load(\&s->stopping) || watch(s, fd, op) != 0)/ @@ tests/http.sh @@ a connection not kept is closed
 app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/hostile.sh @@ guard: CVE-2025-23016's lengths
 app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/request-start.sh @@ guard: the 64 KiB limit
 app/fcgi_guard.c @@ s/return v == GUARD_MORE && \*need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;/return v;/ @@ tests/request-start.sh @@ guard: too large answered 431
