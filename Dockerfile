@@ -24,7 +24,7 @@ COPY app/ app/
 COPY tests/ tests/
 # Static (a static PIE, hardened: configure's defaults), so that the final
 # image needs nothing but the binary. The tests that need only the app run
-# here, tests/hardening.sh on the unstripped binary among them (those needing
+# here, tests/app/hardening.sh on the unstripped binary among them (those needing
 # nginx run in CI): no untested binary ships. Stripped only then.
 RUN ./configure --enable-static-binary \
  && make \

@@ -7,8 +7,8 @@
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 APP=$top_builddir/app/hello-fcgi
-PROBE=$top_builddir/tests/fcgi-probe
-RESPONDER=$top_builddir/tests/fcgi-responder
+PROBE=$top_builddir/tests/probes/fcgi-probe
+RESPONDER=$top_builddir/tests/probes/fcgi-responder
 
 tap_n=0
 tap_failed=0

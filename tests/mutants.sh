@@ -15,42 +15,42 @@ src=$(cd "$top_srcdir" && pwd)
 
 mutants() {
     cat <<'EOM'
-app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/request-start.sh @@ peek: a start split over writes, on a unix socket
-app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/request-start.sh @@ stall bound: 10 s
-app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/descriptors.sh @@ out of descriptors: pause, not stop
-app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/descriptors.sh @@ out of descriptors: no spin
-app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
-app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/stop.sh @@ stop on SIGINT
-app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/stop.sh @@ drain: serve what arrived
-app/server.c @@ s/    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {/    if (0) {/ @@ tests/keepalive.sh @@ the listener is re-armed after each accept
-app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (atomic_load(\&s->stopping) || watch(s, fd, op) != 0)/ @@ tests/http.sh @@ a connection not kept is closed
-app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/hostile.sh @@ guard: CVE-2025-23016's lengths
-app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/request-start.sh @@ guard: the 64 KiB limit
-app/fcgi_guard.c @@ s/return v == GUARD_MORE && \*need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;/return v;/ @@ tests/request-start.sh @@ guard: too large answered 431
-app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/request-start.sh @@ 431: a kept connection stays usable
-app/respond.c @@ s/        len -= sizeof BODY - 1;/        len -= 0;/ @@ tests/http.sh @@ HEAD: no body
-app/respond.c @@ s/^    "Content-Type: text\/plain; charset=utf-8\\r\\n"$/    "Status: 200 OK\\r\\n" "Content-Type: text\/plain; charset=utf-8\\r\\n"/ @@ tests/http.sh @@ no Status line
-app/respond.c @@ s/    if (discard_body(req->in) != 0)/    if (0)/ @@ tests/http.sh @@ POST: the body is read
-app/options.c @@ s/enum { THREADS_MAX = 1024 };/enum { THREADS_MAX = 4096 };/ @@ tests/options.sh @@ --threads: 1-1024
-app/options.c @@ s/"HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT/"HELLO_FCGI_SOCKET_MOD", SOCKET_MODE_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_SOCKET_MODE
-app/options.c @@ s/"HELLO_FCGI_THREADS", THREADS_DEFAULT/"HELLO_FCGI_THREAD", THREADS_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_THREADS
-app/options.c @@ s/"HELLO_FCGI_LISTEN", LISTEN_DEFAULT/"HELLO_FCGI_LISTE", LISTEN_DEFAULT/ @@ tests/options.sh @@ HELLO_FCGI_LISTEN
-app/address.c @@ s/    if (v < 1 || v > 65535) {/    if (v > 65535) {/ @@ tests/options.sh @@ --listen: port 0 refused
-app/listen.c @@ s/    if (unlink(path) != 0 && errno != ENOENT) {/    if (-1) {/ @@ tests/options.sh @@ a stale socket is replaced
-app/listen.c @@ s/    if (path != NULL && chmod(path, unix_mode) != 0) {/    if (0) {/ @@ tests/options.sh @@ --socket-mode is applied
-app/main.c @@ s/    raise_fd_limit();/    (void)raise_fd_limit;/ @@ tests/descriptors.sh @@ the soft descriptor limit is raised
-app/fcgi_client.c @@ s/                return "the status is not 200";/                ;/ @@ tests/healthcheck.sh @@ --healthcheck: status
-app/fcgi_client.c @@ s/        return "the body is not \\"Hello World!\\"";/        ;/ @@ tests/healthcheck.sh @@ --healthcheck: body
-nginx/hello-fcgi.conf @@ s/fastcgi_keep_conn on;/fastcgi_keep_conn off;/ @@ tests/nginx-upstream.sh @@ nginx: fastcgi_keep_conn
-nginx/hello-fcgi.conf @@ s/    keepalive 512;// @@ tests/nginx-upstream.sh @@ nginx: keepalive pool
-nginx/hello-fcgi.conf @@ s/        fastcgi_param REQUEST_METHOD  \$request_method;// @@ tests/nginx-upstream.sh @@ nginx: REQUEST_METHOD
-nginx/hello-fcgi.conf @@ s/fastcgi_param CONTENT_LENGTH  \$content_length;// @@ tests/nginx-upstream.sh @@ nginx: CONTENT_LENGTH
-nginx/hello-fcgi.conf @@ s/fastcgi_read_timeout 10s;/fastcgi_read_timeout 60s;/ @@ tests/nginx-upstream.sh @@ nginx: fastcgi_read_timeout
-nginx/hello-fcgi.conf @@ s/client_max_body_size 1m;/client_max_body_size 10m;/ @@ tests/http-limits.sh @@ nginx: client_max_body_size
-nginx/hello-fcgi.conf @@ s/client_header_timeout 10s;/client_header_timeout 60s;/ @@ tests/http-limits.sh @@ nginx: client_header_timeout
-nginx/hello-fcgi.conf @@ s/large_client_header_buffers 4 8k;/large_client_header_buffers 4 64k;/ @@ tests/http-limits.sh @@ nginx: large_client_header_buffers
-nginx/hello-fcgi.conf @@ s/    server_tokens off;// @@ tests/http.sh @@ nginx: server_tokens
+app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
+app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/app/request-start.sh @@ stall bound: 10 s
+app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
+app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
+app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
+app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
+app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived
+app/server.c @@ s/    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
+app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (atomic_load(\&s->stopping) || watch(s, fd, op) != 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/app/hostile.sh @@ guard: CVE-2025-23016's lengths
+app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/app/request-start.sh @@ guard: the 64 KiB limit
+app/fcgi_guard.c @@ s/return v == GUARD_MORE && \*need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;/return v;/ @@ tests/app/request-start.sh @@ guard: too large answered 431
+app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/app/request-start.sh @@ 431: a kept connection stays usable
+app/respond.c @@ s/        len -= sizeof BODY - 1;/        len -= 0;/ @@ tests/nginx/http.sh @@ HEAD: no body
+app/respond.c @@ s/^    "Content-Type: text\/plain; charset=utf-8\\r\\n"$/    "Status: 200 OK\\r\\n" "Content-Type: text\/plain; charset=utf-8\\r\\n"/ @@ tests/nginx/http.sh @@ no Status line
+app/respond.c @@ s/    if (discard_body(req->in) != 0)/    if (0)/ @@ tests/nginx/http.sh @@ POST: the body is read
+app/options.c @@ s/enum { THREADS_MAX = 1024 };/enum { THREADS_MAX = 4096 };/ @@ tests/app/options.sh @@ --threads: 1-1024
+app/options.c @@ s/"HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT/"HELLO_FCGI_SOCKET_MOD", SOCKET_MODE_DEFAULT/ @@ tests/app/options.sh @@ HELLO_FCGI_SOCKET_MODE
+app/options.c @@ s/"HELLO_FCGI_THREADS", THREADS_DEFAULT/"HELLO_FCGI_THREAD", THREADS_DEFAULT/ @@ tests/app/options.sh @@ HELLO_FCGI_THREADS
+app/options.c @@ s/"HELLO_FCGI_LISTEN", LISTEN_DEFAULT/"HELLO_FCGI_LISTE", LISTEN_DEFAULT/ @@ tests/app/options.sh @@ HELLO_FCGI_LISTEN
+app/address.c @@ s/    if (v < 1 || v > 65535) {/    if (v > 65535) {/ @@ tests/app/options.sh @@ --listen: port 0 refused
+app/listen.c @@ s/    if (unlink(path) != 0 && errno != ENOENT) {/    if (-1) {/ @@ tests/app/options.sh @@ a stale socket is replaced
+app/listen.c @@ s/    if (path != NULL && chmod(path, unix_mode) != 0) {/    if (0) {/ @@ tests/app/options.sh @@ --socket-mode is applied
+app/main.c @@ s/    raise_fd_limit();/    (void)raise_fd_limit;/ @@ tests/app/descriptors.sh @@ the soft descriptor limit is raised
+app/fcgi_client.c @@ s/                return "the status is not 200";/                ;/ @@ tests/app/healthcheck.sh @@ --healthcheck: status
+app/fcgi_client.c @@ s/        return "the body is not \\"Hello World!\\"";/        ;/ @@ tests/app/healthcheck.sh @@ --healthcheck: body
+nginx/hello-fcgi.conf @@ s/fastcgi_keep_conn on;/fastcgi_keep_conn off;/ @@ tests/nginx/nginx-upstream.sh @@ nginx: fastcgi_keep_conn
+nginx/hello-fcgi.conf @@ s/    keepalive 512;// @@ tests/nginx/nginx-upstream.sh @@ nginx: keepalive pool
+nginx/hello-fcgi.conf @@ s/        fastcgi_param REQUEST_METHOD  \$request_method;// @@ tests/nginx/nginx-upstream.sh @@ nginx: REQUEST_METHOD
+nginx/hello-fcgi.conf @@ s/fastcgi_param CONTENT_LENGTH  \$content_length;// @@ tests/nginx/nginx-upstream.sh @@ nginx: CONTENT_LENGTH
+nginx/hello-fcgi.conf @@ s/fastcgi_read_timeout 10s;/fastcgi_read_timeout 60s;/ @@ tests/nginx/nginx-upstream.sh @@ nginx: fastcgi_read_timeout
+nginx/hello-fcgi.conf @@ s/client_max_body_size 1m;/client_max_body_size 10m;/ @@ tests/nginx/http-limits.sh @@ nginx: client_max_body_size
+nginx/hello-fcgi.conf @@ s/client_header_timeout 10s;/client_header_timeout 60s;/ @@ tests/nginx/http-limits.sh @@ nginx: client_header_timeout
+nginx/hello-fcgi.conf @@ s/large_client_header_buffers 4 8k;/large_client_header_buffers 4 64k;/ @@ tests/nginx/http-limits.sh @@ nginx: large_client_header_buffers
+nginx/hello-fcgi.conf @@ s/    server_tokens off;// @@ tests/nginx/http.sh @@ nginx: server_tokens
 frontends/apache.conf @@ s/^    SetEnv ap_trust_cgilike_cl 1// @@ tests/frontends/apache.sh @@ Apache: exact Content-Length
 EOM
 }

@@ -1,7 +1,7 @@
 # Sourced by bench.sh for BENCH_MODE=compose: the same load through the
 # compose stack's published port, against a container of the same nginx
 # image answering `return 200` itself. Needs root and a running Docker engine
-# with the stack's images built (tests/compose.sh builds them).
+# with the stack's images built (tests/docker/compose.sh builds them).
 
 docker info >/dev/null 2>&1 || bail "no Docker engine answers"
 export COMPOSE_PROJECT_NAME=hellofcgibench

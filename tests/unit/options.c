@@ -1,6 +1,6 @@
 /* Unit tests of options_parse() (app/options.c): the command line and the
  * environment against the settings, the action and the exit status, and
- * what it prints. tests/options.sh checks the same through the program. */
+ * what it prints. tests/app/options.sh checks the same through the program. */
 #include <config.h>
 
 #include <fcntl.h>

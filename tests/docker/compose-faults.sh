@@ -1,6 +1,6 @@
 #!/bin/sh
 # Faults and hardening on the compose stack, on a real Docker engine (root).
-#   sh tests/compose-faults.sh      (after tests/compose.sh: engine and images)
+#   sh tests/docker/compose-faults.sh      (after tests/docker/compose.sh: engine and images)
 # Drain on `docker compose stop app` under load, recovery from a SIGKILL,
 # nginx started while the app is down, and the containers' privileges.
 top_srcdir=${top_srcdir:-.}
@@ -8,7 +8,7 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib.sh"
 
 docker info >/dev/null 2>&1 || bail "no Docker engine answers"
-sh "$top_srcdir/tests/base-images.sh" >/dev/null 2>&1 || bail "base images missing"
+sh "$top_srcdir/tests/docker/base-images.sh" >/dev/null 2>&1 || bail "base images missing"
 export COMPOSE_PROJECT_NAME=hellofcgifaults
 http_port=$(free_port)
 export HTTP_PORT=127.0.0.1:$http_port

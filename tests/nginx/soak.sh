@@ -1,7 +1,7 @@
 #!/bin/sh
 # Soak: sustained load through nginx for a bounded time, in rounds: zero
 # errors, no round collapsing against the first, flat app memory.
-#   sh tests/soak.sh      (after make; SOAK_ROUNDS, SOAK_SECONDS)
+#   sh tests/nginx/soak.sh      (after make; SOAK_ROUNDS, SOAK_SECONDS)
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib.sh"

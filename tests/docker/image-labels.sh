@@ -1,9 +1,9 @@
 #!/bin/sh
 # A release image says what it is: OCI labels with configure.ac's version,
 # the commit it was built from, its title and licence.
-#   sh tests/image-labels.sh IMAGE     (built by release_build, tests/lib.sh)
+#   sh tests/docker/image-labels.sh IMAGE     (built by release_build, tests/lib.sh)
 . "${top_srcdir:-.}/tests/lib.sh"
-image=${1:?usage: tests/image-labels.sh IMAGE}
+image=${1:?usage: tests/docker/image-labels.sh IMAGE}
 
 label() { docker image inspect -f "{{index .Config.Labels \"org.opencontainers.image.$1\"}}" "$image"; }
 is "$(label version)" "$(project_version)" \

@@ -2,7 +2,7 @@
 # Hostile HTTP through nginx: each request gets the right refusal from nginx
 # (or a correct 200), and the app keeps answering everyone else.
 . "$top_srcdir/tests/lib.sh"
-HTTP_PROBE=$top_builddir/tests/http-probe
+HTTP_PROBE=$top_builddir/tests/probes/http-probe
 
 port=$(free_port)
 start_app "127.0.0.1:$port"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The protections the build asks for, read from the binary itself:
-#   sh tests/hardening.sh [BINARY]             (default: the built app)
-#   sh tests/hardening.sh --stripped BINARY
-#   sh tests/hardening.sh --image IMAGE        (its /hello-fcgi; needs docker)
+#   sh tests/app/hardening.sh [BINARY]             (default: the built app)
+#   sh tests/app/hardening.sh --stripped BINARY
+#   sh tests/app/hardening.sh --image IMAGE        (its /hello-fcgi; needs docker)
 # A shipped binary is stripped, so only what survives strip is read there
 # (PIE, RELRO, BIND_NOW, NX); the stack protector, the fortified calls, the
 # stack probes and the branch targets are read from the unstripped build

@@ -1,8 +1,8 @@
 #!/bin/sh
 # End-to-end: the compose stack on a real Docker engine, as a user runs it.
-#   sh tests/compose.sh      (as root, from the top of the tree; TAP output)
+#   sh tests/docker/compose.sh      (as root, from the top of the tree; TAP output)
 # Starts an engine if none answers (and stops it after), makes sure the base
-# images exist (tests/base-images.sh), builds and starts the stack, checks it
+# images exist (tests/docker/base-images.sh), builds and starts the stack, checks it
 # from the host through the published port, stops it and removes it.
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -31,7 +31,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 # --- base images, build, start ------------------------------------------------
-sh "$top_srcdir/tests/base-images.sh" >"$workdir/base" 2>&1
+sh "$top_srcdir/tests/docker/base-images.sh" >"$workdir/base" 2>&1
 ok $? "base images are present"
 while read -r line; do diag "$line"; done <"$workdir/base"
 

@@ -3,7 +3,7 @@
 # registry, or, where no registry can be reached, stand-ins built under the
 # same tags from this machine's own Debian mirror. Prints which.
 #
-#   tests/base-images.sh        needs docker, and debootstrap for a stand-in
+#   tests/docker/base-images.sh        needs docker, and debootstrap for a stand-in
 set -eu
 
 DEBIAN_TAG=debian:trixie-slim

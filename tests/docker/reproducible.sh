@@ -2,7 +2,7 @@
 # Two builds of this commit from a clean cache give a byte-identical binary,
 # so anyone can rebuild a release and compare (README, "Releases"). Says
 # whether the layers and the image IDs are identical too.
-#   sh tests/reproducible.sh      needs docker; tags hello-fcgi:repro-a, -b
+#   sh tests/docker/reproducible.sh      needs docker; tags hello-fcgi:repro-a, -b
 . "${top_srcdir:-.}/tests/lib.sh"
 
 for n in a b; do
