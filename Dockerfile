@@ -33,7 +33,8 @@ RUN ./configure --enable-static-binary \
 # The image's files, with fixed times so that two builds of one commit give
 # the same layers; every directory the image gets is copied, not created by
 # COPY (which would stamp it with the time of the build). /run/hello-fcgi is
-# where docker-compose.yml mounts the socket volume; a new volume takes this
+# for a unix socket on a volume shared with nginx (--listen
+# unix:/run/hello-fcgi/..., one replica only): a new volume takes this
 # directory's owner and mode, so the app can create the socket in it and
 # nginx (group 101) can reach it.
 RUN mkdir -p /out/app-owned/run/hello-fcgi \
@@ -62,12 +63,16 @@ LABEL org.opencontainers.image.title="hello-fcgi" \
 # nginx image's nginx group: a unix socket the app creates (mode 0660) is
 # then open to nginx and to nobody else.
 USER 10001:101
-# Alone, the image serves TCP on every interface of its container network
-# (the compose stack switches to a unix socket); the health check reads the
-# same variable and connects to loopback.
+# The image serves TCP on every interface of its container network (the
+# compose stack and Swarm use it as is); the health check reads the same
+# variable and connects to loopback.
 ENV HELLO_FCGI_LISTEN=*:9000
 EXPOSE 9000
-HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+# The one place the app's health check is set: docker run, Compose and Swarm
+# all take it from here. Every 2 s, because a new Swarm replica receives
+# requests only once it has passed (README, Scale out); the check itself
+# gives up after 3 s (HEALTHCHECK_TIMEOUT_MS, app/healthcheck.h).
+HEALTHCHECK --interval=2s --timeout=4s --start-period=10s --retries=3 \
     CMD ["/hello-fcgi", "--healthcheck"]
 # Exec form: hello-fcgi is PID 1 and gets docker stop's SIGTERM itself.
 ENTRYPOINT ["/hello-fcgi"]

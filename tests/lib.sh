@@ -105,17 +105,22 @@ find_nginx() {
 }
 
 # server_conf PORT UPSTREAM: the project's nginx/hello-fcgi.conf, listening
-# on 127.0.0.1:PORT and passing to UPSTREAM (host:port or unix:path).
+# on 127.0.0.1:PORT and passing to UPSTREAM (host:port or unix:path), a
+# fixed address: its `resolver` line goes, since only Docker has a DNS
+# server at 127.0.0.11 (and nginx before 1.27.3 refuses it in an upstream).
 server_conf() {
     server_src=$top_srcdir/nginx/hello-fcgi.conf
     server_out=$(sed -e "s/^\( *listen \)8888;/\1127.0.0.1:$1;/" \
-              -e "s|^\( *server \)unix:/run/hello-fcgi/fcgi.sock;|\1$2;|" "$server_src")
-    case $server_out in
-        *"listen 127.0.0.1:$1;"*"server $2;"* | *"server $2;"*"listen 127.0.0.1:$1;"*) ;;
-        *) echo "$server_src no longer has 'listen 8888;' and 'server unix:/run/hello-fcgi/fcgi.sock;': update server_conf" >&2
-           return 1 ;;
-    esac
-    printf '%s\n' "$server_out"
+              -e "s|^\( *server \)app:9000 resolve;|\1$2;|" \
+              -e '/^ *resolver 127\.0\.0\.11 /d' "$server_src")
+    if ! printf '%s\n' "$server_out" | grep -v '^ *#' | grep -q resolve; then
+        case $server_out in
+            *"listen 127.0.0.1:$1;"*"server $2;"* | *"server $2;"*"listen 127.0.0.1:$1;"*)
+                printf '%s\n' "$server_out"; return 0 ;;
+        esac
+    fi
+    echo "$server_src no longer has 'listen 8888;', 'server app:9000 resolve;' and 'resolver 127.0.0.11 ...;': update server_conf" >&2
+    return 1
 }
 
 # main_conf WORKERS CONNECTIONS ACCESS_LOG: the top of an nginx.conf whose

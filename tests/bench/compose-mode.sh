@@ -7,7 +7,8 @@ docker info >/dev/null 2>&1 || bail "no Docker engine answers"
 export COMPOSE_PROJECT_NAME=hellofcgibench
 stack_port=$(free_port)
 ceiling_port=$(free_port)
-export HTTP_PORT=127.0.0.1:$stack_port
+# The file's host-mode port takes a number; the load goes to loopback only.
+export HTTP_PORT=$stack_port
 ceiling_name=hellofcgibench-ceiling
 teardown() {
     docker rm -f "$ceiling_name" >/dev/null 2>&1
@@ -33,7 +34,7 @@ docker run -d --name "$ceiling_name" --read-only --tmpfs /tmp -p "127.0.0.1:$cei
 wait_until 60000 curl -sf -o /dev/null "http://127.0.0.1:$stack_port/" || bail "the stack does not answer"
 wait_until 30000 curl -sf -o /dev/null "http://127.0.0.1:$ceiling_port/" || bail "the ceiling does not answer"
 
-echo "# compose stack: $(nproc) cores, nginx image hello-fcgi-nginx (worker_processes auto), app over its unix socket volume"
+echo "# compose stack: $(nproc) cores, nginx image hello-fcgi-nginx (worker_processes auto), the file's app replicas over TCP"
 echo "# wrk -t1, ${ROUNDS} rounds of ${SECONDS_PER} s per peer and concurrency"
 for r in $(seq 1 "$ROUNDS"); do
     for c in $CONCURRENCY; do
@@ -43,5 +44,5 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "# round $r of $ROUNDS done"
 done
 table ceiling compose_stack
-app_pid=$(docker inspect -f '{{.State.Pid}}' "$(compose ps -q app 2>/dev/null || true)" 2>/dev/null)
+app_pid=$(docker inspect -f '{{.State.Pid}}' "$(compose ps -q app 2>/dev/null | head -n 1)" 2>/dev/null)
 [ -n "$app_pid" ] && echo "app peak RSS: $(awk '/^VmHWM/ {print $2, $3}' "/proc/$app_pid/status")"

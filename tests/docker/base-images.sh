@@ -44,14 +44,20 @@ standin_debian() {
     trap - EXIT
 }
 
-# What the tests rely on in the official image: nginx, curl, the nginx user
-# (uid 101), logs on stdout and stderr, conf.d included, SIGQUIT to stop.
+# What the tests rely on in the official image: nginx of the same branch
+# (1.30: `server NAME resolve` needs 1.27.3 or later, which trixie lacks, so
+# it comes from sid, pinned low so that only nginx and what it needs come
+# from there), curl, the nginx user (uid 101), logs on stdout and stderr,
+# conf.d included, SIGQUIT to stop.
 standin_nginx() {
     dir=$(mktemp -d)
     cat >"$dir/Dockerfile" <<'EOD'
 FROM debian:trixie-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx curl ca-certificates \
+ARG MIRROR
+RUN echo "deb $MIRROR sid main" >/etc/apt/sources.list.d/sid.list \
+ && printf 'Package: *\nPin: release n=sid\nPin-Priority: 100\n' >/etc/apt/preferences.d/sid \
+ && apt-get -o Acquire::Check-Valid-Until=false update \
+ && apt-get install -y --no-install-recommends -t sid nginx curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/* \
  && groupadd --system --gid 101 nginx \
  && useradd --system --uid 101 --gid nginx --no-create-home --home /nonexistent --shell /bin/false nginx \
@@ -63,9 +69,15 @@ EXPOSE 80
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
 EOD
-    echo "building a stand-in $NGINX_TAG from Debian's nginx"
-    docker build -q -t "$NGINX_TAG" "$dir" >/dev/null
+    mirror=$(debian_mirror)
+    echo "building a stand-in $NGINX_TAG from Debian sid's nginx"
+    docker build -q --build-arg "MIRROR=$mirror" -t "$NGINX_TAG" "$dir" >/dev/null
     rm -rf "$dir"
+}
+
+# nginx_branch TAG: "1.30" for an image whose nginx is 1.30.x.
+nginx_branch() {
+    docker run --rm --entrypoint nginx "$1" -v 2>&1 | sed -n 's|.*nginx/\([0-9]*\.[0-9]*\).*|\1|p'
 }
 
 ensure() {
@@ -77,4 +89,9 @@ ensure() {
 }
 
 ensure "$DEBIAN_TAG" standin_debian
+# An older stand-in (another nginx branch under this tag) is rebuilt.
+if have "$NGINX_TAG" && [ "$(nginx_branch "$NGINX_TAG")" != "${NGINX_TAG#nginx:}" ]; then
+    echo "base image $NGINX_TAG holds nginx $(nginx_branch "$NGINX_TAG"): rebuilding it"
+    docker image rm "$NGINX_TAG" >/dev/null
+fi
 ensure "$NGINX_TAG" standin_nginx

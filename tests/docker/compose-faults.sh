@@ -2,7 +2,9 @@
 # Faults and hardening on the compose stack, on a real Docker engine (root).
 #   sh tests/docker/compose-faults.sh      (after tests/docker/compose.sh: engine and images)
 # Drain on `docker compose stop app` under load, recovery from a SIGKILL,
-# nginx started while the app is down, and the containers' privileges.
+# nginx started while the app is down, and the containers' privileges. One
+# app replica, so that its faults reach the port with no other replica to
+# fail over to (tests/docker/swarm.sh has replicas fail over).
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib.sh"
@@ -11,7 +13,8 @@ docker info >/dev/null 2>&1 || bail "no Docker engine answers"
 sh "$top_srcdir/tests/docker/base-images.sh" >/dev/null 2>&1 || bail "base images missing"
 export COMPOSE_PROJECT_NAME=hellofcgifaults
 http_port=$(free_port)
-export HTTP_PORT=127.0.0.1:$http_port
+# A number: published on every interface; the test sends to loopback only.
+export HTTP_PORT=$http_port
 url=http://127.0.0.1:$http_port
 cd "$top_srcdir" || bail "no $top_srcdir"
 teardown() {
@@ -20,7 +23,7 @@ teardown() {
 }
 trap teardown EXIT
 
-compose up -d --build >"$workdir/up" 2>&1 || bail "compose up failed: $(tail -n 5 "$workdir/up")"
+compose up -d --build --scale app=1 >"$workdir/up" 2>&1 || bail "compose up failed: $(tail -n 5 "$workdir/up")"
 wait_until 90000 curl -sf -o /dev/null "$url/" || bail "the stack does not answer"
 app=$(compose ps -q app)
 nginx=$(compose ps -q nginx)
@@ -52,12 +55,14 @@ load() {
     wait_until 10000 sh -c "[ \$(wc -l <'$workdir/$2') -ge 300 ]"
 }
 # account NAME: prints the counts; fails if any reply was neither a full 200
-# nor a 502.
+# nor a gateway error: 502, or 504 when nginx's connect to a stopped
+# container's address timed out before Docker's DNS dropped it.
 account() {
     sent=$(wc -l <"$workdir/$1")
     full=$(grep -c '^200 12 0$' "$workdir/$1")
-    gw=$(grep -c '^502 ' "$workdir/$1")
-    diag "$1: $sent requests, $full answered 200 in full, $gw answered 502, $((sent - full - gw)) other"
+    gw=$(grep -c '^50[24] ' "$workdir/$1")
+    diag "$1: $sent requests, $full answered 200 in full, $gw answered 502 or 504 ($(grep -c '^504 ' "$workdir/$1") 504), $((sent - full - gw)) other"
+    grep -v -e '^200 12 0$' -e '^50[24] ' "$workdir/$1" | sort | uniq -c | sed 's/^/#   other: /'
     [ $((sent - full - gw)) -eq 0 ] && [ "$full" -ge 300 ]
 }
 
@@ -72,9 +77,9 @@ is "$(docker inspect -f '{{.State.ExitCode}}' "$app")" 0 "compose stop app under
 ok $? "the stop took $took ms, well under the 10 s grace"
 wait "$load_pid"
 account drain
-ok $? "under stop: every reply was a full 200 or a 502, none cut"
+ok $? "under stop: every reply was a full 200 or a gateway error, none cut"
 [ "$gw" -gt 0 ]
-ok $? "the stop came in the middle of the load ($gw requests after it got 502)"
+ok $? "the stop came in the middle of the load ($gw requests after it got a gateway error)"
 
 # --- 3. nginx started while the app is down -----------------------------------------
 compose restart nginx >/dev/null 2>&1
@@ -107,6 +112,6 @@ diag "recovered $took ms after the SIGKILL"
 is "$(docker inspect -f '{{.RestartCount}}' "$app")" $((restarts + 1)) "restarted by Docker once"
 wait "$load_pid"
 account crash
-ok $? "across the crash: every reply was a full 200 or a 502, none hung or cut"
+ok $? "across the crash: every reply was a full 200 or a gateway error, none hung or cut"
 
 finish

@@ -37,8 +37,9 @@ while read -r line; do diag "$line"; done <"$workdir/base"
 
 export COMPOSE_PROJECT_NAME=hellofcgie2e
 http_port=$(free_port)
-# Published on loopback only, for the test; users get ${HTTP_PORT:-8888}.
-export HTTP_PORT=127.0.0.1:$http_port
+# Users get ${HTTP_PORT:-8888}. The file's host-mode port takes a number, so
+# it is published on every interface; the test sends to loopback only.
+export HTTP_PORT=$http_port
 cd "$top_srcdir" || bail "no $top_srcdir"
 
 t0=$(now_ms)
@@ -48,14 +49,14 @@ diag "stack built in $(( ($(now_ms) - t0) / 1000 )) s"
 
 compose up -d >"$workdir/up" 2>&1
 ok $? "docker compose up -d" || sed 's/^/# /' "$workdir/up"
-app=$(compose ps -q app)
+apps=$(compose ps -q app)
+app=$(echo "$apps" | head -n 1)
 nginx=$(compose ps -q nginx)
 
-health() { docker inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null; }
+health() { echo $(docker inspect -f '{{.State.Health.Status}}' "$@" 2>/dev/null); }
 t0=$(now_ms)
-wait_until 90000 sh -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $app)\" = healthy ] \
-    && [ \"\$(docker inspect -f '{{.State.Health.Status}}' $nginx)\" = healthy ]"
-ok $? "both services become healthy (app: $(health "$app"), nginx: $(health "$nginx"))"
+wait_until 90000 sh -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $apps $nginx | sort -u)\" = healthy ]"
+ok $? "both services become healthy (app: $(health $apps), nginx: $(health "$nginx"))"
 diag "healthy $(( $(now_ms) - t0 )) ms after up"
 
 # --- through the published port ------------------------------------------------
@@ -78,16 +79,18 @@ is "$(curl -s -D - -o /dev/null "$url/" | grep -i '^server:')" "$(printf 'Server
     "nginx hides its version"
 
 # --- what is exposed, and how the app runs ---------------------------------------
-is "$(docker port "$app" | wc -l)" 0 "the app publishes no port"
-is "$(docker port "$nginx")" "8888/tcp -> 127.0.0.1:$http_port" "nginx publishes only 8888"
+is "$(docker inspect -f '{{len .NetworkSettings.Ports}}' $apps | sort -u)" 0 "no app replica publishes a port"
+is "$(docker port "$nginx" | cut -d ' ' -f 1 | sort -u)" 8888/tcp "nginx publishes only 8888"
+is "$(docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}' "$app")" \
+    "${COMPOSE_PROJECT_NAME}_fcgi " "the app is on one network, fcgi"
+is "$(docker network inspect -f '{{.Internal}}' "${COMPOSE_PROJECT_NAME}_fcgi") $(docker network inspect \
+    -f '{{range .Containers}}{{.Name}} {{end}}' "${COMPOSE_PROJECT_NAME}_fcgi" | tr ' ' '\n' | sed 's/-[0-9]*$//' | grep . | sort -u | tr '\n' ' ')" \
+    "true ${COMPOSE_PROJECT_NAME}-app ${COMPOSE_PROJECT_NAME}-nginx " \
+    "fcgi is internal (no route out), and only the app and nginx are on it"
+is "$(docker exec "$app" /hello-fcgi --healthcheck 2>&1; echo "exit $?")" "exit 0" \
+    "the app answers FastCGI on its port (its own health check)"
 app_pid=$(docker inspect -f '{{.State.Pid}}' "$app")
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$app_pid/status")
-# LISTEN (state 0A) sockets of the app's uid in its network namespace (Docker's
-# own DNS resolver listens there too, as root).
-is "$(awk -v uid="$uid" '$4 == "0A" && $8 == uid' "/proc/$app_pid/net/tcp" "/proc/$app_pid/net/tcp6" | wc -l)" 0 \
-    "the app listens on no TCP port: FastCGI is reachable from nowhere but the socket volume"
-is "$(docker exec "$app" /hello-fcgi --healthcheck 2>&1; echo "exit $?")" "exit 0" \
-    "the app answers FastCGI on its unix socket (its own health check)"
 
 [ -n "$uid" ] && [ "$uid" -ne 0 ]
 ok $? "the app runs as a non-root uid ($uid)"
@@ -110,10 +113,13 @@ compose stop >"$workdir/stop" 2>&1
 ok $? "docker compose stop"
 took=$(( $(now_ms) - t0 ))
 diag "the stack stopped in $took ms"
-is "$(docker inspect -f '{{.State.ExitCode}}' "$app")" 0 "the app exited 0 (137 would be a SIGKILL after the grace period)"
+is "$(docker inspect -f '{{.State.ExitCode}}' $apps | sort -u)" 0 \
+    "every app replica exited 0 (137 would be a SIGKILL after the grace period)"
 is "$(docker inspect -f '{{.State.ExitCode}}' "$nginx")" 0 "nginx exited 0"
-docker logs "$app" 2>&1 | tail -n 1 | grep -q '^hello-fcgi: stopped by SIGTERM, [0-9]* requests served$'
-ok $? "the app logged its stop: $(docker logs "$app" 2>&1 | tail -n 1)"
+for c in $apps; do
+    docker logs "$c" 2>&1 | tail -n 1 | grep -q '^hello-fcgi: stopped by SIGTERM, [0-9]* requests served$'
+    ok $? "an app replica logged its stop: $(docker logs "$c" 2>&1 | tail -n 1)"
+done
 
 compose down --volumes --remove-orphans >/dev/null 2>&1
 ok $? "docker compose down"
