@@ -81,7 +81,7 @@ int fcgi_write_all(int fd, const void *buf, size_t len, long long deadline)
     return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len, long long deadline)
+int fcgi_read_all(int fd, void *buf, size_t len, long long deadline)
 {
     unsigned char *p = buf;
     while (len > 0) {
@@ -187,7 +187,7 @@ int fcgi_read_answer(int fd, uint16_t id, struct fcgi_answer *a, long long deadl
     for (;;) {
         unsigned char h[FCGI_HEADER_LEN];
         unsigned char content[FCGI_CONTENT_MAX + FCGI_PADDING_MAX];
-        if (read_all(fd, h, sizeof h, deadline) != 0)
+        if (fcgi_read_all(fd, h, sizeof h, deadline) != 0)
             return -1;
         size_t clen = (size_t)h[4] << 8 | h[5];
         size_t total = clen + h[6];
@@ -195,7 +195,7 @@ int fcgi_read_answer(int fd, uint16_t id, struct fcgi_answer *a, long long deadl
             errno = EPROTO;
             return -1;
         }
-        if (read_all(fd, content, total, deadline) != 0)
+        if (fcgi_read_all(fd, content, total, deadline) != 0)
             return -1;
         uint16_t rid = (uint16_t)(h[2] << 8 | h[3]);
         if (rid != id)

@@ -28,6 +28,10 @@ int fcgi_connect(const struct sockaddr *sa, socklen_t len, long long deadline);
 /* Writes all of buf, or returns -1 with errno. */
 int fcgi_write_all(int fd, const void *buf, size_t len, long long deadline);
 
+/* Reads exactly len bytes, or returns -1 with errno (ECONNRESET for the
+ * peer's end). Blocking or not, fd is waited on until the deadline. */
+int fcgi_read_all(int fd, void *buf, size_t len, long long deadline);
+
 /* Encodes a whole request (BEGIN_REQUEST, PARAMS with REQUEST_METHOD and the
  * usual CGI names, the empty PARAMS, body_len bytes of STDIN and the empty
  * STDIN) into buf; returns its length, or 0 if buf is too small. */

@@ -6,35 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "fcgi_client.h"
 #include "fcgi_protocol.h"
-
-/* Reads exactly len bytes; each read is bounded by the socket's receive
- * timeout and none starts past the deadline. */
-static int read_exactly(int fd, unsigned char *buf, size_t len, long long deadline)
-{
-    while (len > 0) {
-        if (fcgi_now_ms() > deadline) {
-            errno = ETIMEDOUT;
-            return -1;
-        }
-        ssize_t n = read(fd, buf, len);
-        if (n == 0) {
-            errno = ECONNRESET;
-            return -1;
-        }
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;  /* EAGAIN: the receive timeout */
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 static void put_header(unsigned char *h, unsigned type, unsigned id, size_t len)
 {
@@ -85,14 +59,14 @@ int refuse_request(int fd, const char *status, long long deadline)
     /* The request ends with its empty STDIN record; records of other ids
      * (a multiplexing peer) and management records are passed over. */
     for (;;) {
-        if (read_exactly(fd, h, sizeof h, deadline) != 0)
+        if (fcgi_read_all(fd, h, sizeof h, deadline) != 0)
             return -1;
         if (h[0] != FCGI_VERSION_1) {
             errno = EPROTO;
             return -1;
         }
         size_t clen = (size_t)h[4] << 8 | h[5];
-        if (read_exactly(fd, content, clen + h[6], deadline) != 0)
+        if (fcgi_read_all(fd, content, clen + h[6], deadline) != 0)
             return -1;
         int rid = h[2] << 8 | h[3];
         if (h[1] == FCGI_BEGIN_REQUEST && id < 0 && clen >= 3) {
