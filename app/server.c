@@ -96,47 +96,53 @@ static int set_timeouts(int fd)
 
 static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op);
 
-/* Accepts one connection and serves it at once if its request is already
- * there, as it usually is: no epoll round trip for a new connection. The
- * listener is one-shot, so that one worker wakes per connection instead of
- * all racing to accept it; it is re-armed at once for the next worker (a
- * stop has removed it: ENOENT). */
-static void accept_connection(struct server *s, FCGX_Request *req)
+/* The listener is one-shot, so that one worker wakes per connection
+ * instead of all racing to accept it; this arms it for the next one (a stop
+ * has removed it: ENOENT). */
+static void rearm_listener(struct server *s)
 {
-    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    int err = errno;
     if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
         log_errno(errno, "epoll_ctl listener");
         stop_on_failure(s);
     }
-    errno = err;
+}
+
+/* Accepts one connection and serves it at once if its request is already
+ * there, as it usually is: no epoll round trip for a new connection. */
+static void accept_connection(struct server *s, FCGX_Request *req)
+{
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
         switch (errno) {
-        case EAGAIN:        /* another worker took it, or none left */
+        case EAGAIN:        /* none left */
         case EINTR:
         case ECONNABORTED:  /* the peer gave up while in the backlog */
         case EPROTO:
         case EINVAL:        /* the listener was shut down by a stop */
-            return;
+            break;
         case EMFILE:
         case ENFILE:
         case ENOBUFS:
         case ENOMEM: {
             /* Out of descriptors or memory: the backlog stays readable, so
-             * pause instead of spinning; kept connections closing will free
-             * room. */
+             * pause before the listener is armed again instead of spinning,
+             * while the other workers serve the kept connections whose
+             * closing will free room. */
             log_errno(errno, "accept");
             const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
             if (nanosleep(&pause, NULL) != 0 && errno != EINTR)
                 log_errno(errno, "nanosleep");
-            return;
+            break;
         }
         default:
             log_errno(errno, "accept");
             stop_on_failure(s);
             return;
         }
+        rearm_listener(s);
+        return;
     }
+    rearm_listener(s);
     /* Cannot fail on a socket accept4 just returned; without them only the
      * stall bound would be lost. */
     if (s->unix_listener && set_timeouts(fd) != 0)
