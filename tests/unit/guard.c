@@ -380,6 +380,30 @@ static void b_values_between(struct wire *w, size_t kind)
     params_end(w, 1);
 }
 
+/* The empty PARAMS record that ends the parameters announces `kind`'s
+ * GET_VALUES record as its padding: libfcgi ends the parameters before it
+ * skips padding and then forgets it, so it reads that record as one
+ * (tests/fuzz/corpus/padded-params-end). After the empty STDIN record,
+ * nothing more of the request is read. */
+static void b_values_in_padding(struct wire *w, size_t kind)
+{
+    struct wire *s = new_stream();
+    base_pairs(s);
+    begin(w, 1, 0);
+    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    struct wire rec = {0};
+    values(&rec, 0, kind);
+    header(w, FCGI_VERSION_1, FCGI_PARAMS, 1, 0, (unsigned)rec.len);
+    put(w, rec.b, rec.len);
+}
+
+static void b_values_after_stdin_end(struct wire *w, size_t kind)
+{
+    b_get(w, 0);
+    record(w, FCGI_STDIN, 1, NULL, 0, 0);
+    values(w, 0, kind);
+}
+
 /* A GET_VALUES record that names a request is not a management record. */
 static void b_values_of_request(struct wire *w, size_t unused)
 {
@@ -525,6 +549,12 @@ static const struct guard_case cases[] = {
     {"GET_VALUES with a pair cut short after the parameters", b_values_after, 2,
      GUARD_REJECT, "management record"},
     {"GET_VALUES of request 1 is not checked", b_values_of_request, 0, GUARD_READY, NULL},
+    {"a sane GET_VALUES as the padding of the empty PARAMS record", b_values_in_padding, 0,
+     GUARD_READY, NULL},
+    {"GET_VALUES with a 1 GB length as the padding of the empty PARAMS record: read by libfcgi",
+     b_values_in_padding, 1, GUARD_REJECT, "management record"},
+    {"after the empty STDIN record nothing more is this request's", b_values_after_stdin_end, 1,
+     GUARD_READY, NULL},
     {"after the parameters, a GET_VALUES header alone: its content awaited",
      b_values_partial, 0, GUARD_MORE, NULL},
     {"after the parameters, half a GET_VALUES: its content awaited",
