@@ -16,11 +16,11 @@ src=$(cd "$top_srcdir" && pwd)
 mutants() {
     cat <<'EOM'
 app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
-app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/app/request-start.sh @@ stall bound: 10 s
+app/server.c @@ s/IO_TIMEOUT_S = 10 }/IO_TIMEOUT_S = 100 }/ @@ tests/app/request-start.sh @@ stall bound: 10 s
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (atomic_load(&s->stopping) || watch(s, fd, EPOLL_CTL_MOD) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived
 app/server.c @@ s/    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
