@@ -189,6 +189,14 @@ check() {
     ok $? "$name: body is exactly 'Hello World!' (12 bytes, no newline)"
 }
 
+# check_head NAME URL: HEAD gets status 200 and the body's length, no body.
+check_head() {
+    curl -s -I "$2" >"$workdir/h"
+    is "$(head -n 1 "$workdir/h")" "$(printf 'HTTP/1.1 200 OK\r')" "$1: status 200"
+    grep -q "$(printf '^Content-Length: 12\r$')" "$workdir/h"
+    ok $? "$1: Content-Length: 12"
+}
+
 # compose ARGS...: Compose v2 where the docker CLI has it, else docker-compose.
 compose() {
     if docker compose version >/dev/null 2>&1; then

@@ -24,33 +24,38 @@ expect_failure() {
 expect_failure "closed port" "127.0.0.1:$port" \
     "hello-fcgi: healthcheck: 127.0.0.1:$port: connect: Connection refused"
 
-"$PROBE" blackhole "$port" 10000 >"$workdir/hole" &
-hole=$!; pids="$pids $hole"
-wait_until 5000 grep -q listening "$workdir/hole" || bail "fcgi-probe blackhole did not start"
+# serve COMMAND...: a test server in the background, once it says
+# "listening"; stop_server ends it.
+serve() {
+    "$@" >"$workdir/server" 2>&1 &
+    server=$!; pids="$pids $server"
+    wait_until 5000 grep -q listening "$workdir/server" || bail "$1 $2 did not start"
+}
+stop_server() {
+    kill "$server"
+    wait "$server"
+}
+
+serve "$PROBE" blackhole "$port" 10000
 expect_failure "a server that never answers" "127.0.0.1:$port" \
     "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Connection timed out"
-kill "$hole"
-wait "$hole"
+stop_server
 
 port=$(free_port)
-"$PROBE" http "$port" 10000 >"$workdir/http" &
-http=$!; pids="$pids $http"
-wait_until 5000 grep -q listening "$workdir/http" || bail "fcgi-probe http did not start"
+serve "$PROBE" http "$port" 10000
 expect_failure "an HTTP server" "127.0.0.1:$port" \
     "hello-fcgi: healthcheck: 127.0.0.1:$port: read answer: Protocol error"
+stop_server
 
 # FastCGI servers whose answer is not the service's: each one must fail.
 for case in "status:the status is not 200" 'body:the body is not "Hello World!"' \
             'short:the body is not "Hello World!"'; do
     mode=${case%%:*}
     port=$(free_port)
-    "$RESPONDER" ":$port" "$mode" >"$workdir/responder" 2>&1 &
-    responder=$!; pids="$pids $responder"
-    wait_until 5000 grep -q listening "$workdir/responder" || bail "fcgi-responder did not start"
+    serve "$RESPONDER" ":$port" "$mode"
     expect_failure "a FastCGI server answering '$mode'" "127.0.0.1:$port" \
         "hello-fcgi: healthcheck: 127.0.0.1:$port: ${case#*:}"
-    kill "$responder"
-    wait "$responder"
+    stop_server
 done
 
 finish

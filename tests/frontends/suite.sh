@@ -26,10 +26,7 @@ frontend_suite() {
     check "$fe: PUT" -X PUT --data-binary "hello" "$url/x"
     check "$fe: DELETE" -X DELETE "$url/x"
 
-    curl -s -I "$url/" >"$workdir/h"
-    is "$(head -n 1 "$workdir/h")" "$(printf 'HTTP/1.1 200 OK\r')" "$fe: HEAD: status 200"
-    grep -q "$(printf '^Content-Length: 12\r$')" "$workdir/h"
-    ok $? "$fe: HEAD: Content-Length: 12"
+    check_head "$fe: HEAD" "$url/"
 
     # Two requests on one HTTP connection: curl connects once.
     curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "$url/a" "$url/b" >"$workdir/conns"
