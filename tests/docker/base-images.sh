@@ -38,6 +38,10 @@ standin_debian() {
         || { tail -n 20 "$root.log" >&2; rm -f "$root.log"; exit 1; }
     rm -f "$root.log"
     rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+    # mktemp made / 0700 and tar carries that into the image: an engine
+    # running inside a container (a Swarm node in tests) honours it, and a
+    # non-root process there could not even load libc.
+    chmod 755 "$root"
     tar -C "$root" -c . | docker import --change "LABEL $STANDIN_LABEL=true" \
         --change 'CMD ["bash"]' - "$DEBIAN_TAG" >/dev/null
     rm -rf "$root"
