@@ -116,10 +116,15 @@ ok $op_status "docker service rollback"
 is "$(image_of)" hello-fcgi:latest "the previous image is back"
 lossless "rollback (docker service rollback)"
 
+replicas() { docker service ls -f name="$app" --format '{{.Replicas}}'; }
+# `docker service scale --detach=false` returns on a scale-down while the
+# removed tasks still drain for their stop grace period: the scale is done
+# when only the wanted tasks run.
 scale() {
     for n in 6 1 3; do
         timeout "$OP_TIMEOUT" docker service scale --detach=false "$app=$n" || return 1
-        echo "scaled to $n: $(docker service ls -f name="$app" --format '{{.Replicas}}')"
+        wait_until $(( OP_TIMEOUT * 1000 )) sh -c "[ \"\$(docker service ls -f name=$app --format '{{.Replicas}}')\" = $n/$n ]"
+        echo "scaled to $n: $(replicas)"
     done
 }
 under "scale 3 -> 6 -> 1 -> 3" scale
