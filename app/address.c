@@ -10,7 +10,8 @@
 
 static const char unix_prefix[] = "unix:";
 
-/* Decimal digits only, 1..65535: strtoul would accept signs, spaces and hex. */
+/* Decimal digits only, 1..65535: strtoul would accept signs, spaces and hex.
+ * Returns 0 with *port set, or -1 with the reason in why. */
 static int parse_port(const char *s, in_port_t *port, char *why, size_t whylen)
 {
     unsigned long v = 0;
@@ -35,6 +36,8 @@ static int parse_port(const char *s, in_port_t *port, char *why, size_t whylen)
     return 0;
 }
 
+/* Fills out with the unix-domain address of path. Returns 0, or -1 with
+ * the reason in why. */
 static int parse_unix(const char *path, struct address *out, char *why, size_t whylen)
 {
     struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
@@ -44,8 +47,8 @@ static int parse_unix(const char *path, struct address *out, char *why, size_t w
         return -1;
     }
     if (n >= sizeof un->sun_path) {
-        snprintf(why, whylen, "socket path is %zu bytes long, the limit is %zu",
-                 n, sizeof un->sun_path - 1);
+        snprintf(why, whylen, "socket path is %zu bytes long, the limit is %zu", n,
+                 sizeof un->sun_path - 1);
         return -1;
     }
     un->sun_family = AF_UNIX;

@@ -12,15 +12,15 @@
 struct address {
     struct sockaddr_storage sa;
     socklen_t len;
-    int any;                /* every interface: connect to loopback instead */
-    const char *text;       /* as given, for messages */
+    int any;          /* every interface: connect to loopback instead */
+    const char *text; /* as given, for messages */
 };
 
-/* Parses text (which must outlive the address). On error returns -1 and writes
- * a one-line reason, without the option's name, to why. */
+/* Parses text (which must outlive the address) into *out. Returns 0, or -1
+ * with a one-line reason, without the option's name, in why. */
 int address_parse(const char *text, struct address *out, char *why, size_t whylen);
 
-/* The path of a unix address, or NULL for TCP. */
+/* Returns the path of a unix address, or NULL for a TCP one. */
 const char *address_unix_path(const struct address *a);
 
 /* Where a client of this address should connect: the address itself, or

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi_protocol.h"
+#include "fcgi_record.h"
 
 long long fcgi_now_ms(void)
 {
@@ -23,7 +23,8 @@ long long fcgi_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is ready for events or the deadline passes. */
+/* Waits until fd is ready for events or the deadline passes. Returns 0 once
+ * it is ready, or -1 with errno set (ETIMEDOUT past the deadline). */
 static int wait_for(int fd, short events, long long deadline)
 {
     for (;;) {
@@ -55,7 +56,7 @@ int fcgi_connect(const struct sockaddr *sa, socklen_t len, long long deadline)
             return fd;
         errno = err != 0 ? err : errno;
     } else if (errno == EAGAIN) {
-        errno = ECONNREFUSED;   /* a unix listener's backlog is full */
+        errno = ECONNREFUSED; /* a unix listener's backlog is full */
     }
     int err = errno;
     close(fd);
@@ -103,19 +104,8 @@ int fcgi_read_all(int fd, void *buf, size_t len, long long deadline)
     return 0;
 }
 
-static void put_header(unsigned char *h, unsigned type, uint16_t id, size_t len)
-{
-    h[0] = FCGI_VERSION_1;
-    h[1] = (unsigned char)type;
-    h[2] = (unsigned char)(id >> 8);
-    h[3] = (unsigned char)id;
-    h[4] = (unsigned char)(len >> 8);
-    h[5] = (unsigned char)len;
-    h[6] = 0;   /* padding */
-    h[7] = 0;
-}
-
-/* Appends one name-value pair (short or long lengths as needed). */
+/* Writes one name-value pair at p (short or long lengths as needed).
+ * Returns the bytes written. */
 static size_t put_pair(unsigned char *p, const char *name, const char *value)
 {
     size_t nl = strlen(name), vl = strlen(value), off = 0;
@@ -140,13 +130,13 @@ size_t fcgi_encode_request(unsigned char *buf, size_t size, uint16_t id, int kee
 {
     enum { CHUNK = 32768 };
     size_t chunks = (body_len + CHUNK - 1) / CHUNK;
-    size_t need = 16 + FCGI_HEADER_LEN + 512 + 2 * FCGI_HEADER_LEN
-                  + chunks * FCGI_HEADER_LEN + body_len + FCGI_HEADER_LEN;
+    size_t need = 16 + FCGI_HEADER_LEN + 512 + 2 * FCGI_HEADER_LEN + chunks * FCGI_HEADER_LEN
+        + body_len + FCGI_HEADER_LEN;
     if (size < need || strlen(method) > 64)
         return 0;
 
     size_t off = 0;
-    put_header(buf, FCGI_BEGIN_REQUEST, id, 8);
+    fcgi_record_encode(buf, FCGI_BEGIN_REQUEST, id, 8);
     memset(buf + 8, 0, 8);
     buf[9] = FCGI_RESPONDER;
     buf[10] = keep_conn ? FCGI_KEEP_CONN : 0;
@@ -164,19 +154,19 @@ size_t fcgi_encode_request(unsigned char *buf, size_t size, uint16_t id, int kee
     plen += put_pair(params + plen, "QUERY_STRING", "");
     plen += put_pair(params + plen, "SERVER_PROTOCOL", "HTTP/1.1");
     plen += put_pair(params + plen, "CONTENT_LENGTH", body_len > 0 ? length : "");
-    put_header(buf + off, FCGI_PARAMS, id, plen);
+    fcgi_record_encode(buf + off, FCGI_PARAMS, id, plen);
     off += FCGI_HEADER_LEN + plen;
-    put_header(buf + off, FCGI_PARAMS, id, 0);
+    fcgi_record_encode(buf + off, FCGI_PARAMS, id, 0);
     off += FCGI_HEADER_LEN;
 
     for (size_t sent = 0; sent < body_len;) {
         size_t len = body_len - sent < CHUNK ? body_len - sent : CHUNK;
-        put_header(buf + off, FCGI_STDIN, id, len);
+        fcgi_record_encode(buf + off, FCGI_STDIN, id, len);
         memset(buf + off + FCGI_HEADER_LEN, 'x', len);
         off += FCGI_HEADER_LEN + len;
         sent += len;
     }
-    put_header(buf + off, FCGI_STDIN, id, 0);
+    fcgi_record_encode(buf + off, FCGI_STDIN, id, 0);
     off += FCGI_HEADER_LEN;
     return off;
 }
@@ -186,34 +176,33 @@ int fcgi_read_answer(int fd, uint16_t id, struct fcgi_answer *a, long long deadl
     a->out_len = 0;
     for (;;) {
         unsigned char h[FCGI_HEADER_LEN];
-        unsigned char content[FCGI_CONTENT_MAX + FCGI_PADDING_MAX];
+        unsigned char content[FCGI_MAX_LENGTH + FCGI_PADDING_MAX];
         if (fcgi_read_all(fd, h, sizeof h, deadline) != 0)
             return -1;
-        size_t clen = (size_t)h[4] << 8 | h[5];
-        size_t total = clen + h[6];
-        if (h[0] != FCGI_VERSION_1) {
+        struct fcgi_record r = fcgi_record_decode(h);
+        size_t clen = r.content_len;
+        if (r.version != FCGI_VERSION_1) {
             errno = EPROTO;
             return -1;
         }
-        if (fcgi_read_all(fd, content, total, deadline) != 0)
+        if (fcgi_read_all(fd, content, clen + r.padding_len, deadline) != 0)
             return -1;
-        uint16_t rid = (uint16_t)(h[2] << 8 | h[3]);
-        if (rid != id)
+        if (r.request_id != id)
             continue;
-        if (h[1] == FCGI_STDOUT) {
+        if (r.type == FCGI_STDOUT) {
             if (clen > sizeof a->out - a->out_len) {
                 errno = EMSGSIZE;
                 return -1;
             }
             memcpy(a->out + a->out_len, content, clen);
             a->out_len += clen;
-        } else if (h[1] == FCGI_END_REQUEST) {
+        } else if (r.type == FCGI_END_REQUEST) {
             if (clen < 8) {
                 errno = EPROTO;
                 return -1;
             }
             a->app_status = (uint32_t)content[0] << 24 | (uint32_t)content[1] << 16
-                            | (uint32_t)content[2] << 8 | content[3];
+                | (uint32_t)content[2] << 8 | content[3];
             a->protocol_status = content[4];
             return 0;
         }

@@ -2,29 +2,48 @@
 
 #include "fcgi_guard.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "fcgi_protocol.h"
+#include "fcgi_record.h"
+
+/*
+ * The guard reads the request's start in two layers, as nginx's FastCGI
+ * module does (a record parser, then a header parser over its content):
+ * framing finds where each record begins and ends and how much of it has
+ * arrived (frame_at); the rules decide, record by record, what libfcgi
+ * would do with it (apply_rules). The name-value pairs inside PARAMS and
+ * GET_VALUES records are walked by a third, byte-wise parser (pairs_feed),
+ * since a pair may be split over several records.
+ */
+
+/* Where the pair parser is inside a name-value pair. */
+enum pair_state {
+    PAIR_NAME_LEN,  /* reading the name's length (1 byte, or 4 if its top bit is set) */
+    PAIR_VALUE_LEN, /* reading the value's length, the same way */
+    PAIR_DATA,      /* passing over the name's and the value's bytes */
+};
 
 /* Walks name-value pairs whose bytes may be split over several records. */
 struct pairs {
-    int field;          /* 0: name length, 1: value length, 2: data */
-    int len_bytes;      /* bytes of the current 4-byte length still to read */
-    uint32_t len;       /* the length being read */
+    enum pair_state state;
+    int len_bytes; /* bytes of the current 4-byte length still to read */
+    uint32_t len;  /* the length being read */
     uint32_t name_len;
-    uint64_t skip;      /* data bytes still to pass */
+    uint64_t skip; /* data bytes still to pass */
 };
 
-/* Feeds content bytes; -1 if a pair is longer than the window. */
-static int pairs_feed(struct pairs *p, const unsigned char *b, size_t n)
+/* Feeds n content bytes to the pair parser. Returns 0, or -1 if a length is
+ * longer than the window (*bad, that length). */
+static int pairs_feed(struct pairs *p, const unsigned char *b, size_t n, uint32_t *bad)
 {
     for (size_t i = 0; i < n;) {
-        if (p->field == 2) {
+        if (p->state == PAIR_DATA) {
             uint64_t take = p->skip < n - i ? p->skip : n - i;
             p->skip -= take;
             i += (size_t)take;
             if (p->skip == 0)
-                p->field = 0;
+                p->state = PAIR_NAME_LEN;
             continue;
         }
         unsigned char c = b[i++];
@@ -42,102 +61,163 @@ static int pairs_feed(struct pairs *p, const unsigned char *b, size_t n)
         }
         /* A pair longer than the window could never be seen whole; limiting
          * both lengths also keeps libfcgi's int sum far from overflow. */
-        if (p->len > GUARD_WINDOW)
+        if (p->len > GUARD_WINDOW) {
+            *bad = p->len;
             return -1;
-        if (p->field == 0) {
+        }
+        if (p->state == PAIR_NAME_LEN) {
             p->name_len = p->len;
-            p->field = 1;
+            p->state = PAIR_VALUE_LEN;
         } else {
             p->skip = (uint64_t)p->name_len + p->len;
-            p->field = p->skip > 0 ? 2 : 0;
+            p->state = p->skip > 0 ? PAIR_DATA : PAIR_NAME_LEN;
         }
     }
     return 0;
 }
 
-static int pairs_complete(const struct pairs *p)
+/* Returns whether the bytes fed so far end exactly at a pair's end. */
+static bool pairs_complete(const struct pairs *p)
 {
-    return p->field == 0 && p->len_bytes == 0;
+    return p->state == PAIR_NAME_LEN && p->len_bytes == 0;
 }
 
-/* libfcgi parses FCGI_GET_VALUES records with the same code, one each. */
-static int check_values(const unsigned char *content, size_t clen, const char **why)
+/* Returns a result that is the verdict v alone. */
+static struct guard_result verdict(enum guard_verdict v)
+{
+    return (struct guard_result){.verdict = v, .value = -1};
+}
+
+/* Returns the result "wait until need bytes are there". */
+static struct guard_result need_bytes(size_t need)
+{
+    return (struct guard_result){.verdict = GUARD_MORE, .need = need, .value = -1};
+}
+
+/* Returns a refusal, for why and its bad value (-1: none). */
+static struct guard_result reject(const char *why, long value)
+{
+    return (struct guard_result){.verdict = GUARD_REJECT, .why = why, .value = value};
+}
+
+/* libfcgi parses FCGI_GET_VALUES records with the same code, one each.
+ * Returns true, or false with *r the refusal. */
+static bool check_values(const unsigned char *content, size_t clen, struct guard_result *r)
 {
     struct pairs values = {0};
-    if (pairs_feed(&values, content, clen) != 0 || !pairs_complete(&values)) {
-        *why = "a management record's lengths are out of range";
-        return -1;
+    uint32_t bad = 0;
+    if (pairs_feed(&values, content, clen, &bad) != 0) {
+        *r = reject("a management record's pair length is out of range", (long)bad);
+        return false;
     }
-    return 0;
+    if (!pairs_complete(&values)) {
+        *r = reject("a management record's pairs are cut short", -1);
+        return false;
+    }
+    return true;
 }
 
-/* The verdict on the records in buf, not yet bounded by the window. */
-static enum guard_verdict judge(const unsigned char *buf, size_t len, size_t *need,
-                                const char **why)
+/* What the guard has learned of the request's start so far. */
+struct start {
+    struct pairs params;
+    int request_id; /* -1 until BEGIN_REQUEST: libfcgi serves the first one's id */
+    bool ready;     /* the parameters ended (the empty PARAMS record) */
+};
+
+/* One record, as framing sees it. */
+struct frame {
+    struct fcgi_record rec;
+    const unsigned char *content;
+    size_t content_end; /* the offset just past its content */
+    size_t end;         /* the offset where libfcgi reads the next header */
+    size_t len;         /* the bytes in the buffer */
+};
+
+/* Framing: the record whose header is at off. Returns false if that header
+ * is not all in the buffer yet. */
+static bool frame_at(const struct start *st, const unsigned char *buf, size_t len, size_t off,
+                     struct frame *f)
 {
-    struct pairs params = {0};
-    int ready = 0;
-    int request_id = -1;        /* libfcgi serves the first BEGIN_REQUEST's id */
-    size_t off = 0;
-    /* After the parameters, the records already here are still checked:
-     * libfcgi parses a management record whenever it meets one. */
-    for (;;) {
-        if (len - off < FCGI_HEADER_LEN) {
-            *need = off + FCGI_HEADER_LEN;
-            return ready ? GUARD_READY : GUARD_MORE;
-        }
-        const unsigned char *h = buf + off;
-        if (h[0] != FCGI_VERSION_1) {
-            if (ready)
-                return GUARD_READY;     /* libfcgi will refuse it itself */
-            *why = "not FastCGI version 1";
-            return GUARD_REJECT;
-        }
-        size_t clen = (size_t)h[4] << 8 | h[5];
-        int id = h[2] << 8 | h[3];
-        /* libfcgi delivers the end of a stream (its empty record) before it
-         * skips that record's padding, and then forgets the padding: after
-         * the empty PARAMS record it reads the next header right behind it,
-         * and after the empty STDIN record nothing more of this request
-         * (found by tests/fuzz: padding hid a management record). */
-        if (ready && h[1] == FCGI_STDIN && id == request_id && clen == 0)
-            return GUARD_READY;
-        int params_end = h[1] == FCGI_PARAMS && id == request_id && !ready && clen == 0;
-        size_t end = off + FCGI_HEADER_LEN + clen + (params_end ? 0 : h[6]);
-        const unsigned char *content = h + FCGI_HEADER_LEN;
-        if (len < end) {
-            int values = h[1] == FCGI_GET_VALUES && id == 0;
-            if (!ready || (values && len < end - h[6])) {
-                /* libfcgi would parse that record's content as it came. */
-                *need = ready ? end - h[6] : end;
-                return GUARD_MORE;
+    if (len - off < FCGI_HEADER_LEN)
+        return false;
+    f->rec = fcgi_record_decode(buf + off);
+    f->content = buf + off + FCGI_HEADER_LEN;
+    f->content_end = off + FCGI_HEADER_LEN + f->rec.content_len;
+    /* libfcgi delivers the end of a stream (its empty record) before it
+     * skips that record's padding, and then forgets the padding: after the
+     * empty PARAMS record it reads the next header right behind it, and
+     * after the empty STDIN record nothing more of this request (found by
+     * tests/fuzz: padding hid a management record). */
+    bool params_end = f->rec.type == FCGI_PARAMS && (int)f->rec.request_id == st->request_id
+        && !st->ready && f->rec.content_len == 0;
+    f->end = f->content_end + (params_end ? 0 : f->rec.padding_len);
+    f->len = len;
+    return true;
+}
+
+/* The rules: what libfcgi would do with the record in f. Returns true with
+ * *r the verdict once there is one, false to go on to the next record. */
+static bool apply_rules(struct start *st, const struct frame *f, struct guard_result *r)
+{
+    const struct fcgi_record *rec = &f->rec;
+    int id = (int)rec->request_id;
+    if (rec->version != FCGI_VERSION_1) {
+        /* After the parameters libfcgi refuses such a record itself. */
+        *r = st->ready ? verdict(GUARD_READY)
+                       : reject("unsupported FastCGI protocol version", (long)rec->version);
+        return true;
+    }
+    if (st->ready && rec->type == FCGI_STDIN && id == st->request_id && rec->content_len == 0) {
+        *r = verdict(GUARD_READY);
+        return true;
+    }
+    bool values = rec->type == FCGI_GET_VALUES && id == FCGI_NULL_REQUEST_ID;
+    if (f->len < f->end) {
+        /* After the parameters, the records already here are still checked:
+         * libfcgi parses a management record whenever it meets one, and
+         * parses its content as it comes. */
+        if (!st->ready || (values && f->len < f->content_end))
+            *r = need_bytes(st->ready ? f->content_end : f->end);
+        else if (!values || check_values(f->content, rec->content_len, r))
+            *r = verdict(GUARD_READY);
+        return true;
+    }
+    if (rec->type == FCGI_BEGIN_REQUEST && st->request_id < 0) {
+        st->request_id = id;
+    } else if (rec->type == FCGI_PARAMS && id == st->request_id && !st->ready) {
+        uint32_t bad = 0;
+        if (rec->content_len == 0) {
+            if (!pairs_complete(&st->params)) {
+                *r = reject("a parameter is cut short", -1);
+                return true;
             }
-            if (values && check_values(content, clen, why) != 0)
-                return GUARD_REJECT;
-            return GUARD_READY;
+            st->ready = true;
+        } else if (pairs_feed(&st->params, f->content, rec->content_len, &bad) != 0) {
+            *r = verdict(GUARD_TOO_LARGE);
+            return true;
         }
-        if (h[1] == FCGI_BEGIN_REQUEST && request_id < 0) {
-            request_id = id;
-        } else if (h[1] == FCGI_PARAMS && id == request_id && !ready) {
-            if (clen == 0) {
-                if (!pairs_complete(&params)) {
-                    *why = "a parameter is cut short";
-                    return GUARD_REJECT;
-                }
-                ready = 1;
-            } else if (pairs_feed(&params, content, clen) != 0) {
-                return GUARD_TOO_LARGE;
-            }
-        } else if (h[1] == FCGI_GET_VALUES && id == 0 && check_values(content, clen, why) != 0) {
-            return GUARD_REJECT;
-        }
-        off = end;
+    } else if (values && !check_values(f->content, rec->content_len, r)) {
+        return true;
+    }
+    return false;
+}
+
+/* Returns the verdict on the records in buf, not yet bounded by the window. */
+static struct guard_result judge(const unsigned char *buf, size_t len)
+{
+    struct start st = {.request_id = -1};
+    struct guard_result r;
+    struct frame f;
+    for (size_t off = 0;; off = f.end) {
+        if (!frame_at(&st, buf, len, off, &f))
+            return st.ready ? verdict(GUARD_READY) : need_bytes(off + FCGI_HEADER_LEN);
+        if (apply_rules(&st, &f, &r))
+            return r;
     }
 }
 
-enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,
-                              const char **why)
+struct guard_result fcgi_guard(const unsigned char *buf, size_t len)
 {
-    enum guard_verdict v = judge(buf, len, need, why);
-    return v == GUARD_MORE && *need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;
+    struct guard_result r = judge(buf, len);
+    return r.verdict == GUARD_MORE && r.need > GUARD_WINDOW ? verdict(GUARD_TOO_LARGE) : r;
 }

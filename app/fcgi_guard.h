@@ -25,13 +25,22 @@
 enum { GUARD_WINDOW = 65536 };
 
 enum guard_verdict {
-    GUARD_READY,        /* the parameters are complete and sane */
-    GUARD_MORE,         /* wait until *need bytes are there, then ask again */
-    GUARD_TOO_LARGE,    /* a well-formed start longer than GUARD_WINDOW */
-    GUARD_REJECT,       /* not FastCGI that can be served; *why says why */
+    GUARD_READY,     /* the parameters are complete and sane */
+    GUARD_MORE,      /* wait until `need` bytes are there, then ask again */
+    GUARD_TOO_LARGE, /* a well-formed start longer than GUARD_WINDOW */
+    GUARD_REJECT,    /* not FastCGI that can be served; `why` says why */
 };
 
-enum guard_verdict fcgi_guard(const unsigned char *buf, size_t len, size_t *need,
-                              const char **why);
+/* The guard's verdict and what goes with it. */
+struct guard_result {
+    enum guard_verdict verdict;
+    size_t need;     /* GUARD_MORE: the bytes to wait for (from buf's start) */
+    const char *why; /* GUARD_REJECT: what is wrong, for a log line */
+    long value;      /* GUARD_REJECT: the bad value why speaks of, or -1 if none */
+};
+
+/* Judges the len bytes of a request's start at buf (what a peek returned).
+ * Returns the verdict: ready, wait for more, too large, or refused and why. */
+struct guard_result fcgi_guard(const unsigned char *buf, size_t len);
 
 #endif

@@ -10,7 +10,7 @@
 
 int healthcheck(const struct address *a)
 {
-    static struct fcgi_answer answer;   /* 64 KiB: not on the stack */
+    static struct fcgi_answer answer; /* 64 KiB: not on the stack */
     unsigned char req[1024];
     long long deadline = fcgi_now_ms() + HEALTHCHECK_TIMEOUT_MS;
     struct sockaddr_storage sa;

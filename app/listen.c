@@ -12,7 +12,8 @@
 #include "log.h"
 
 /* A socket file is only stale if nobody accepts on it: unlinking a live
- * server's socket would silently take its traffic. */
+ * server's socket would silently take its traffic. Returns 0 once the path
+ * is free, or -1 after a log line. */
 static int unix_path_clear(const struct address *a)
 {
     const char *path = address_unix_path(a);
@@ -51,7 +52,8 @@ static int unix_path_clear(const struct address *a)
 }
 
 /* Binds a wildcard address to IPv6 with IPV6_V6ONLY cleared, so one socket
- * serves both families; a kernel or container without IPv6 gets IPv4 alone. */
+ * serves both families; a kernel or container without IPv6 gets IPv4 alone.
+ * Returns bind's result: 0, or -1 with errno set. */
 static int bind_any(int fd, const struct address *a)
 {
     int off = 0;
@@ -60,6 +62,8 @@ static int bind_any(int fd, const struct address *a)
     return bind(fd, (const struct sockaddr *)&a->sa, a->len);
 }
 
+/* The IPv4-only fallback for a wildcard address. Returns a bound socket, or
+ * -1 with errno set. */
 static int open_any_ipv4(const struct address *a)
 {
     struct sockaddr_in v4 = {
@@ -81,7 +85,8 @@ static int open_any_ipv4(const struct address *a)
     return fd;
 }
 
-/* socket + bind, with the failing step's name in *step. */
+/* socket + bind. Returns the bound socket, or -1 with errno set and the
+ * failing step's name in *step. */
 static int open_bound(const struct address *a, const char **step)
 {
     *step = "socket";

@@ -18,7 +18,7 @@ static void log_line(int err, const char *fmt, va_list ap)
     if (n > 0)
         len += (size_t)n;
     if (len > sizeof line - 2)
-        len = sizeof line - 2;      /* truncated: keep room for the newline */
+        len = sizeof line - 2; /* truncated: keep room for the newline */
     if (err != 0) {
         n = snprintf(line + len, sizeof line - len, ": %s", strerror(err));
         if (n > 0)

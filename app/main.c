@@ -14,7 +14,8 @@
 #include "server.h"
 
 /* libfcgi's FCGX_Init installs a do-nothing SIGPIPE handler without
- * SA_RESTART; a write to a closed connection should just fail with EPIPE. */
+ * SA_RESTART; a write to a closed connection should just fail with EPIPE.
+ * Returns 0, or -1 with errno set. */
 static int ignore_sigpipe(void)
 {
     struct sigaction sa;
@@ -43,6 +44,8 @@ static void raise_fd_limit(void)
         log_errno(errno, "setrlimit RLIMIT_NOFILE");
 }
 
+/* Starts libfcgi, opens the socket and serves until a stop. Returns the
+ * exit status. */
 static int run_server(const struct options *o)
 {
     int rc = FCGX_Init();
@@ -74,6 +77,8 @@ static int run_server(const struct options *o)
     return status;
 }
 
+/* Returns the exit status: 0 after a clean stop, 1 on a failure, 2 on a
+ * usage error. */
 int main(int argc, char **argv)
 {
     struct options o;

@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <stddef.h>
 
+/* Returns NULL: no name resolves. */
 struct hostent *gethostbyname(const char *name)
 {
     (void)name;

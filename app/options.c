@@ -21,7 +21,8 @@ static const char usage[] =
     "                             [IPV6]:PORT    a numeric IPv6 address\n"
     "                             :PORT, *:PORT  every interface\n"
     "                             unix:PATH      a unix-domain socket\n"
-    "  -m, --socket-mode=MODE   octal permissions of a unix socket (default " SOCKET_MODE_DEFAULT ")\n"
+    "  -m, --socket-mode=MODE   octal permissions of a unix socket (default " SOCKET_MODE_DEFAULT
+    ")\n"
     "  -t, --threads=N          requests served at once, 1-1024 (default " THREADS_DEFAULT ")\n"
     "      --healthcheck        make one FastCGI request to the --listen address\n"
     "                             and exit 0 if it is answered correctly, else 1\n"
@@ -34,7 +35,8 @@ static const char usage[] =
     "Stops on SIGTERM or SIGINT after finishing the requests in progress.\n"
     "Exit status: 0 on success, 1 on a runtime failure, 2 on bad usage.\n";
 
-/* Digits only, so that "-1", " 4" and "4x" are refused rather than wrapped or cut. */
+/* Digits only, so that "-1", " 4" and "4x" are refused rather than wrapped or cut.
+ * Returns 0 with *out set, or -1. */
 static int parse_unsigned(const char *s, int base, unsigned long max, unsigned long *out)
 {
     unsigned long v = 0;
@@ -52,8 +54,10 @@ static int parse_unsigned(const char *s, int base, unsigned long max, unsigned l
     return 0;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(struct options *o, const char *name, const char *fmt, ...)
+/* Reports a bad value of the setting name and marks the run as a usage
+ * error. Returns -1. */
+__attribute__((format(printf, 3, 4))) static int bad(struct options *o, const char *name,
+                                                     const char *fmt, ...)
 {
     char why[256];
     va_list ap;
@@ -66,7 +70,8 @@ static int bad(struct options *o, const char *name, const char *fmt, ...)
     return -1;
 }
 
-/* name is how the user spelled the setting: "--threads" or "HELLO_FCGI_THREADS". */
+/* name is how the user spelled the setting: "--threads" or "HELLO_FCGI_THREADS".
+ * Each set_* returns 0, or -1 after reporting a bad value. */
 static int set_threads(struct options *o, const char *name, const char *v)
 {
     unsigned long n;
@@ -94,10 +99,10 @@ static int set_listen(struct options *o, const char *name, const char *v)
 }
 
 /* One setting: the flag if given, else the environment variable, else the
- * default; a bad value is reported under the name it came from. */
-static int apply(struct options *o, const char *flag_value, const char *flag,
-                 const char *env, const char *fallback,
-                 int (*set)(struct options *, const char *, const char *))
+ * default; a bad value is reported under the name it came from. Returns 0,
+ * or -1 after reporting it. */
+static int apply(struct options *o, const char *flag_value, const char *flag, const char *env,
+                 const char *fallback, int (*set)(struct options *, const char *, const char *))
 {
     if (flag_value != NULL)
         return set(o, flag, flag_value);
@@ -123,7 +128,7 @@ void options_parse(int argc, char **argv, struct options *o)
 
     memset(o, 0, sizeof *o);
     o->action = OPTIONS_SERVE;
-    opterr = 0;     /* our own messages, in our own format */
+    opterr = 0; /* our own messages, in our own format */
     int c;
     while ((c = getopt_long(argc, argv, ":l:m:t:hV", longopts, NULL)) != -1) {
         switch (c) {
@@ -164,6 +169,7 @@ void options_parse(int argc, char **argv, struct options *o)
     if (apply(o, listen, "--listen", "HELLO_FCGI_LISTEN", LISTEN_DEFAULT, set_listen) != 0
         || apply(o, threads, "--threads", "HELLO_FCGI_THREADS", THREADS_DEFAULT, set_threads) != 0
         || apply(o, mode, "--socket-mode", "HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT,
-                 set_socket_mode) != 0)
+                 set_socket_mode)
+            != 0)
         return;
 }

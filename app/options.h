@@ -16,7 +16,7 @@ struct options {
     unsigned threads;
     mode_t socket_mode;
     enum options_action action;
-    int exit_status;            /* for OPTIONS_EXIT */
+    int exit_status; /* for OPTIONS_EXIT */
 };
 
 /* Reads the command line, and for each setting it leaves out the environment

@@ -13,4 +13,10 @@
  * to its end or the answer not written. */
 int refuse_request(int fd, const char *status, long long deadline);
 
+/* Answers a request whose start is too large for the guard (GUARD_WINDOW)
+ * with 431, reading it for at most timeout_ms, and logs the refusal with
+ * the peer's name. Returns what refuse_request() returns: 1 to keep the
+ * connection, 0 to close it, -1 if the answer failed. */
+int refuse_too_large(int fd, int timeout_ms);
+
 #endif

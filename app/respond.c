@@ -11,12 +11,15 @@
 #define TEXT(x) #x
 #define NUMBER(x) TEXT(x)
 _Static_assert(sizeof BODY - 1 == BODY_LENGTH, "BODY_LENGTH must be the length of BODY");
+/* clang-format off */
 static const char answer[] =
     "Content-Type: text/plain; charset=utf-8\r\n"
     "Content-Length: " NUMBER(BODY_LENGTH) "\r\n"
     "\r\n"
     BODY;
+/* clang-format on */
 
+/* Reads the request body to its end. Returns 0, or -1 if the stream failed. */
 static int discard_body(FCGX_Stream *in)
 {
     char buf[4096];

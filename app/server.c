@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi_client.h"
-#include "fcgi_guard.h"
+#include "admission.h"
 #include "log.h"
+#include "peer.h"
 #include "refuse.h"
 #include "respond.h"
 
@@ -46,24 +46,24 @@
  * pins its worker for at most IO_TIMEOUT_S: the socket's receive and send
  * timeouts make libfcgi's blocking reads and writes fail.
  *
- * Before libfcgi reads a request, admit() peeks at its start and lets it
- * through only once fcgi_guard() has seen all of its parameters with sane
- * lengths: libfcgi would abort the whole process on some lengths. A request
- * whose start is too long to be checked is answered 431 without libfcgi
- * (app/refuse.c).
+ * Before libfcgi reads a request, admission_check() (app/admission.c) peeks
+ * at its start and lets it through only once fcgi_guard() has seen all of
+ * its parameters with sane lengths: libfcgi would abort the whole process
+ * on some lengths. A request whose start is too long to be checked is
+ * answered 431 without libfcgi (app/refuse.c).
  */
 enum { IO_TIMEOUT_S = 10 };
 
 struct server {
     int listen_fd;
     int epoll_fd;
-    int wake_fd;                /* readable once a stop is requested */
+    int wake_fd; /* readable once a stop is requested */
     pthread_t main_thread;
     atomic_bool stopping;
     atomic_bool failed;
     atomic_ullong served;
-    atomic_uint in_progress;    /* accepted by FCGX_Accept_r, not yet finished */
-    bool unix_listener;         /* its connections need their timeouts set */
+    atomic_uint in_progress; /* accepted by FCGX_Accept_r, not yet finished */
+    bool unix_listener;      /* its connections need their timeouts set */
 };
 
 /* Ends the server from a worker that cannot go on: the main thread is
@@ -76,15 +76,33 @@ static void stop_on_failure(struct server *s)
         log_errno(rc, "pthread_kill");
 }
 
-static int watch(struct server *s, int fd, int op)
+/* Arms fd in the set for one wake-up (EPOLLONESHOT) with op, EPOLL_CTL_ADD
+ * or EPOLL_CTL_MOD. Returns epoll_ctl's result: 0, or -1 with errno set. */
+static int arm(struct server *s, int fd, int op)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
     return epoll_ctl(s->epoll_fd, op, fd, &ev);
 }
 
+/* Parks a connection: puts it in the set until its next request arrives.
+ * This is the one place that decides between ADD and MOD (as redis's
+ * ae_epoll.c does). It tries MOD, and ADD when the set does not hold the
+ * descriptor (ENOENT): a new connection, served straight from accept, is
+ * parked the first time after its first request or a spurious wake-up.
+ * Tracking which descriptors are registered would need a table shared by
+ * the workers, indexed by descriptor and updated on every close; one failed
+ * epoll_ctl per new connection that is kept costs less. Returns 0, or -1
+ * with errno set. */
+static int park(struct server *s, int fd)
+{
+    if (arm(s, fd, EPOLL_CTL_MOD) == 0)
+        return 0;
+    return errno == ENOENT ? arm(s, fd, EPOLL_CTL_ADD) : -1;
+}
+
 /* The I/O timeouts that bound a stalled request, on a connection or on the
  * listening socket: TCP connections inherit the listener's options, unix
- * ones do not. */
+ * ones do not. Returns 0, or -1 with errno set. */
 static int set_timeouts(int fd)
 {
     const struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
@@ -94,14 +112,15 @@ static int set_timeouts(int fd)
     return 0;
 }
 
-static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op);
+static void serve_connection(struct server *s, FCGX_Request *req, int fd);
 
 /* The listener is one-shot, so that one worker wakes per connection
- * instead of all racing to accept it; this arms it for the next one (a stop
- * has removed it: ENOENT). */
+ * instead of all racing to accept it; this arms it for the next one. Only
+ * MOD, never park(): a stop has removed it from the set (ENOENT), and it
+ * must stay out. */
 static void rearm_listener(struct server *s)
 {
-    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
+    if (arm(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
         log_errno(errno, "epoll_ctl listener");
         stop_on_failure(s);
     }
@@ -114,11 +133,11 @@ static void accept_connection(struct server *s, FCGX_Request *req)
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
         switch (errno) {
-        case EAGAIN:        /* none left */
+        case EAGAIN: /* none left */
         case EINTR:
-        case ECONNABORTED:  /* the peer gave up while in the backlog */
+        case ECONNABORTED: /* the peer gave up while in the backlog */
         case EPROTO:
-        case EINVAL:        /* the listener was shut down by a stop */
+        case EINVAL: /* the listener was shut down by a stop */
             break;
         case EMFILE:
         case ENFILE:
@@ -147,133 +166,69 @@ static void accept_connection(struct server *s, FCGX_Request *req)
      * stall bound would be lost. */
     if (s->unix_listener && set_timeouts(fd) != 0)
         log_errno(errno, "setsockopt timeouts");
-    serve_connection(s, req, fd, EPOLL_CTL_ADD);
+    serve_connection(s, req, fd);
 }
 
-enum admission { ADMIT, WAIT, CLOSED, TOO_LARGE };
-
-/* Waits for the rest of a request's start, of which *have bytes are in buf,
- * until the guard has a verdict, within IO_TIMEOUT_S; NULL, or why not (and
- * *err, an errno value or 0).
- *
- * A peek always starts at the head of the queue, and on a unix socket a
- * blocking peek returns what is queued without waiting for more, even with
- * MSG_WAITALL (a front end that writes BEGIN_REQUEST and PARAMS in two
- * write()s would look like one that stopped). With SO_PEEK_OFF each peek
- * goes on where the last one stopped and blocks until bytes beyond it
- * arrive. TCP has SO_PEEK_OFF since Linux 6.9; before that MSG_WAITALL
- * waits on TCP, so that is the way there. */
-static const char *peek_rest(int fd, unsigned char *buf, size_t *have, size_t need,
-                             enum guard_verdict *v, const char **why, int *err)
+/* Logs why admission closes a connection, naming its peer, and closes
+ * it. */
+static void reject(int fd, const struct admission *a)
 {
-    int off = (int)*have;
-    bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) == 0;
-    long long deadline = fcgi_now_ms() + IO_TIMEOUT_S * 1000;
-    const char *stop = NULL;
-    while (*v == GUARD_MORE) {
-        if (fcgi_now_ms() > deadline) {
-            stop = "its start stalled";
-            break;
-        }
-        ssize_t n = offset ? recv(fd, buf + *have, need - *have, MSG_PEEK)
-                           : recv(fd, buf, need, MSG_PEEK | MSG_WAITALL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0) {
-            stop = "the peer closed it before the request's start was complete";
-            break;
-        }
-        if (n < 0) {
-            stop = "its start stalled";
-            if (errno != EAGAIN) {
-                stop = "recv";
-                *err = errno;
-            }
-            break;
-        }
-        if (!offset && (size_t)n < need) {
-            stop = "its start stalled";     /* MSG_WAITALL timed out */
-            break;
-        }
-        *have = offset ? *have + (size_t)n : (size_t)n;
-        *v = fcgi_guard(buf, *have, &need, why);
-    }
-    off = -1;
-    if (offset && setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof off) != 0) {
-        stop = "setsockopt SO_PEEK_OFF";
-        *err = errno;
-    }
-    return stop;
-}
-
-/* Peeks at the request waiting on fd until fcgi_guard() has a verdict.
- * WAIT: a spurious wake-up, nothing to read yet. CLOSED: the peer's end,
- * or refused, stalled past IO_TIMEOUT_S or cut, with a log line, and
- * closed. TOO_LARGE: a sane request too large to check, still unread. */
-static enum admission admit(int fd)
-{
-    unsigned char buf[GUARD_WINDOW];
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return WAIT;
-    if (n <= 0) {
-        /* A kept connection that the front end closed, or reset. */
-        close(fd);
-        return CLOSED;
-    }
-    size_t have = (size_t)n, need;
-    const char *why = NULL, *stop = NULL;
-    int err = 0;
-    enum guard_verdict v = fcgi_guard(buf, have, &need, &why);
-    if (v == GUARD_MORE)
-        stop = peek_rest(fd, buf, &have, need, &v, &why, &err);
-    if (stop == NULL && v == GUARD_READY)
-        return ADMIT;
-    if (stop == NULL && v == GUARD_TOO_LARGE)
-        return TOO_LARGE;
-    if (err != 0)
-        log_errno(err, "closed a FastCGI connection after %zu bytes: %s", have, stop);
-    else if (stop != NULL)
-        log_msg("closed a FastCGI connection after %zu bytes: %s", have, stop);
-    else
-        log_msg("refused a FastCGI connection: %s", why);
-    close(fd);
-    return CLOSED;
-}
-
-/* Answers a request too large for the guard with 431 and keeps the
- * connection if the front end asked for that. */
-static void refuse_too_large(struct server *s, int fd, int op)
-{
-    int keep = refuse_request(fd, "431 Request Header Fields Too Large",
-                              fcgi_now_ms() + IO_TIMEOUT_S * 1000);
-    if (keep < 0)
-        log_errno(errno, "refused a request whose parameters exceed %d bytes, and could not"
-                  " answer 431", GUARD_WINDOW);
-    else
-        log_msg("refused a request: its parameters exceed %d bytes; answered 431", GUARD_WINDOW);
-    if (keep <= 0 || atomic_load(&s->stopping) || watch(s, fd, op) != 0)
-        close(fd);
-}
-
-/* Serves the request waiting on fd; puts a kept connection back in the
- * set, with op: EPOLL_CTL_ADD for a new connection, MOD for one that was
- * already there. */
-static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op)
-{
-    switch (admit(fd)) {
-    case ADMIT:
+    char peer[PEER_NAME_MAX];
+    peer_name(fd, peer, sizeof peer);
+    switch (a->outcome) {
+    case ADMISSION_REFUSED:
+        if (a->value >= 0)
+            log_msg("refused a FastCGI connection from %s: %s: %ld", peer, a->why, a->value);
+        else
+            log_msg("refused a FastCGI connection from %s: %s", peer, a->why);
         break;
-    case WAIT:
-        if (watch(s, fd, op) != 0) {
+    case ADMISSION_STALLED:
+        log_msg("closed a FastCGI connection from %s after %zu bytes: its start stalled", peer,
+                a->have);
+        break;
+    case ADMISSION_PEER_CLOSED:
+        /* have 0: a kept connection that the front end closed, or reset */
+        if (a->have > 0)
+            log_msg("closed a FastCGI connection from %s after %zu bytes: the peer closed it"
+                    " before the request's start was complete",
+                    peer, a->have);
+        break;
+    case ADMISSION_ERROR:
+        log_errno(a->err, "closed a FastCGI connection from %s after %zu bytes: %s", peer, a->have,
+                  a->why);
+        break;
+    case ADMISSION_READY:
+    case ADMISSION_WAIT:
+    case ADMISSION_TOO_LARGE:
+        break;
+    }
+    close(fd);
+}
+
+/* Serves the request waiting on fd, and parks the connection again if the
+ * front end keeps it. */
+static void serve_connection(struct server *s, FCGX_Request *req, int fd)
+{
+    struct admission a = admission_check(fd, IO_TIMEOUT_S * 1000);
+    switch (a.outcome) {
+    case ADMISSION_READY:
+        break;
+    case ADMISSION_WAIT:
+        if (park(s, fd) != 0) {
             log_errno(errno, "epoll_ctl connection");
             close(fd);
         }
         return;
-    case CLOSED:
+    case ADMISSION_TOO_LARGE:
+        if (refuse_too_large(fd, IO_TIMEOUT_S * 1000) <= 0 || atomic_load(&s->stopping)
+            || park(s, fd) != 0)
+            close(fd);
         return;
-    case TOO_LARGE:
-        refuse_too_large(s, fd, op);
+    case ADMISSION_REFUSED:
+    case ADMISSION_STALLED:
+    case ADMISSION_PEER_CLOSED:
+    case ADMISSION_ERROR:
+        reject(fd, &a);
         return;
     }
     req->ipcFd = fd;
@@ -299,9 +254,9 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd, int op
     FCGX_Finish_r(req);
     atomic_fetch_sub(&s->in_progress, 1);
     if (req->ipcFd < 0)
-        return;                 /* libfcgi closed it after an error */
+        return; /* libfcgi closed it after an error */
     req->ipcFd = -1;
-    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)
+    if (!kept || atomic_load(&s->stopping) || park(s, fd) != 0)
         close(fd);
 }
 
@@ -317,7 +272,7 @@ static void drain(struct server *s, FCGX_Request *req)
         int served = 0;
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
-                serve_connection(s, req, evs[i].data.fd, EPOLL_CTL_MOD);
+                serve_connection(s, req, evs[i].data.fd);
                 served++;
             }
         }
@@ -326,6 +281,8 @@ static void drain(struct server *s, FCGX_Request *req)
     }
 }
 
+/* A worker thread: takes ready descriptors from the set until a stop.
+ * Returns NULL (how it ended shows in s->failed). */
 static void *worker(void *arg)
 {
     struct server *s = arg;
@@ -353,7 +310,7 @@ static void *worker(void *arg)
         if (ev.data.fd == s->listen_fd)
             accept_connection(s, &req);
         else
-            serve_connection(s, &req, ev.data.fd, EPOLL_CTL_MOD);
+            serve_connection(s, &req, ev.data.fd);
     }
     FCGX_Free(&req, 0);
     return NULL;
@@ -375,7 +332,8 @@ static void begin_stop(struct server *s)
 
 /* TCP connections inherit these from the listener: set once, not per
  * connection. libfcgi sets TCP_NODELAY for IPv4 only; the answer's records
- * must not wait for delayed ACKs on IPv6 either. */
+ * must not wait for delayed ACKs on IPv6 either. Returns 0, or -1 after a
+ * log line. */
 static int configure_listener(struct server *s)
 {
     int domain, on = 1;
@@ -395,6 +353,9 @@ static int configure_listener(struct server *s)
     return 0;
 }
 
+/* Opens the epoll set and the wake event and puts the listener and the
+ * wake event in the set. Returns 0, or -1 after a log line; what it opened
+ * is in s either way (-1 if not opened), for server_run() to close. */
 static int setup(struct server *s, int listen_fd)
 {
     s->listen_fd = listen_fd;
@@ -409,7 +370,6 @@ static int setup(struct server *s, int listen_fd)
     s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->wake_fd < 0) {
         log_errno(errno, "eventfd");
-        close(s->epoll_fd);
         return -1;
     }
     /* The wake event is level-triggered: it stays ready so that every
@@ -419,20 +379,63 @@ static int setup(struct server *s, int listen_fd)
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, listen_fd, &lev) != 0
         || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &wev) != 0) {
         log_errno(errno, "epoll_ctl add");
-        close(s->wake_fd);
-        close(s->epoll_fd);
         return -1;
     }
     return 0;
+}
+
+/* Starts the workers and waits for a stop signal. Returns the signal's
+ * number, or 0 if a worker failed or a call did (with a log line). The
+ * workers have all left when it returns. */
+static int run_workers(struct server *s, unsigned threads, const sigset_t *stop)
+{
+    pthread_t *tids = calloc(threads, sizeof *tids);
+    if (tids == NULL) {
+        log_errno(errno, "calloc");
+        atomic_store(&s->failed, true);
+        return 0;
+    }
+    unsigned started = 0;
+    int rc;
+    for (; started < threads; started++) {
+        rc = pthread_create(&tids[started], NULL, worker, s);
+        if (rc != 0) {
+            log_errno(rc, "pthread_create (thread %u of %u)", started + 1, threads);
+            atomic_store(&s->failed, true);
+            break;
+        }
+    }
+
+    int signo = 0;
+    if (started == threads) {
+        rc = sigwait(stop, &signo);
+        if (rc != 0) {
+            log_errno(rc, "sigwait");
+            atomic_store(&s->failed, true);
+        } else if (!atomic_load(&s->failed)) {
+            log_msg("stopping on SIG%s with %u requests in progress", sigabbrev_np(signo),
+                    atomic_load(&s->in_progress));
+        }
+    }
+    begin_stop(s);
+    for (unsigned i = 0; i < started; i++) {
+        rc = pthread_join(tids[i], NULL);
+        if (rc != 0)
+            log_errno(rc, "pthread_join");
+    }
+    free(tids);
+    return signo;
 }
 
 int server_run(int listen_fd, unsigned threads, struct server_result *result)
 {
     struct server s;
     memset(&s, 0, sizeof s);
+    s.epoll_fd = s.wake_fd = -1;
     memset(result, 0, sizeof *result);
+    int status = -1;
     if (setup(&s, listen_fd) != 0)
-        return -1;
+        goto cleanup;
 
     /* Block the stop signals in every thread and take them with sigwait()
      * here. libfcgi's own SIGTERM handler (installed by FCGX_Init) then never
@@ -444,47 +447,20 @@ int server_run(int listen_fd, unsigned threads, struct server_result *result)
     int rc = pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (rc != 0) {
         log_errno(rc, "pthread_sigmask");
-        return -1;
+        goto cleanup;
     }
 
-    pthread_t *tids = calloc(threads, sizeof *tids);
-    if (tids == NULL) {
-        log_errno(errno, "calloc");
-        return -1;
-    }
-    unsigned started = 0;
-    for (; started < threads; started++) {
-        rc = pthread_create(&tids[started], NULL, worker, &s);
-        if (rc != 0) {
-            log_errno(rc, "pthread_create (thread %u of %u)", started + 1, threads);
-            atomic_store(&s.failed, true);
-            break;
-        }
-    }
-
-    int signo = 0;
-    if (started == threads) {
-        rc = sigwait(&stop, &signo);
-        if (rc != 0) {
-            log_errno(rc, "sigwait");
-            atomic_store(&s.failed, true);
-        } else if (!atomic_load(&s.failed)) {
-            log_msg("stopping on SIG%s with %u requests in progress", sigabbrev_np(signo),
-                    atomic_load(&s.in_progress));
-        }
-    }
-    begin_stop(&s);
-    for (unsigned i = 0; i < started; i++) {
-        rc = pthread_join(tids[i], NULL);
-        if (rc != 0)
-            log_errno(rc, "pthread_join");
-    }
-    free(tids);
-    close(s.wake_fd);
-    close(s.epoll_fd);
-
+    int signo = run_workers(&s, threads, &stop);
     result->served = atomic_load(&s.served);
     result->failed = atomic_load(&s.failed);
     result->signo = result->failed ? 0 : signo;
-    return 0;
+    status = 0;
+
+cleanup:
+    /* The one way out: whatever setup() opened is closed here. */
+    if (s.wake_fd >= 0)
+        close(s.wake_fd);
+    if (s.epoll_fd >= 0)
+        close(s.epoll_fd);
+    return status;
 }

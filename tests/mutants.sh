@@ -15,19 +15,22 @@ src=$(cd "$top_srcdir" && pwd)
 
 mutants() {
     cat <<'EOM'
-app/server.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
+app/admission.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
 app/server.c @@ s/IO_TIMEOUT_S = 10 }/IO_TIMEOUT_S = 100 }/ @@ tests/app/request-start.sh @@ stall bound: 10 s
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    if (!kept || atomic_load(\&s->stopping) || park(s, fd) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived
-app/server.c @@ s/    if (watch(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
-app/server.c @@ s/    if (!kept || atomic_load(&s->stopping) || watch(s, fd, op) != 0)/    if (atomic_load(\&s->stopping) || watch(s, fd, op) != 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/server.c @@ s/    if (arm(s, s->listen_fd, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
+app/server.c @@ s/    if (!kept || atomic_load(\&s->stopping) || park(s, fd) != 0)/    if (atomic_load(\&s->stopping) || park(s, fd) != 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/server.c @@ s/    return errno == ENOENT ? arm(s, fd, EPOLL_CTL_ADD) : -1;/    return -1;/ @@ tests/app/keepalive.sh @@ park: a new connection is added to the set
+app/fcgi_record.c @@ s/        .padding_len = w.paddingLength,/        .padding_len = 0,/ @@ tests/unit/guard @@ record header: padding decoded
+app/peer.c @@ s/n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);/n = -1;/ @@ tests/app/request-start.sh @@ log lines name a unix peer
 app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/app/hostile.sh @@ guard: CVE-2025-23016's lengths
 app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/app/request-start.sh @@ guard: the 64 KiB limit
-app/fcgi_guard.c @@ s/return v == GUARD_MORE && \*need > GUARD_WINDOW ? GUARD_TOO_LARGE : v;/return v;/ @@ tests/app/request-start.sh @@ guard: too large answered 431
+app/fcgi_guard.c @@ s/return r.verdict == GUARD_MORE \&\& r.need > GUARD_WINDOW ? verdict(GUARD_TOO_LARGE) : r;/return r;/ @@ tests/app/request-start.sh @@ guard: too large answered 431
 app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/app/request-start.sh @@ 431: a kept connection stays usable
 app/respond.c @@ s/        len -= sizeof BODY - 1;/        len -= 0;/ @@ tests/nginx/http.sh @@ HEAD: no body
 app/respond.c @@ s/^    "Content-Type: text\/plain; charset=utf-8\\r\\n"$/    "Status: 200 OK\\r\\n" "Content-Type: text\/plain; charset=utf-8\\r\\n"/ @@ tests/nginx/http.sh @@ no Status line
@@ -48,6 +51,7 @@ nginx/hello-fcgi.conf @@ s/        fastcgi_param REQUEST_METHOD  \$request_metho
 nginx/hello-fcgi.conf @@ s/fastcgi_param CONTENT_LENGTH  \$content_length;// @@ tests/nginx/nginx-upstream.sh @@ nginx: CONTENT_LENGTH
 nginx/hello-fcgi.conf @@ s/fastcgi_read_timeout 10s;/fastcgi_read_timeout 60s;/ @@ tests/nginx/nginx-upstream.sh @@ nginx: fastcgi_read_timeout
 nginx/hello-fcgi.conf @@ s/client_max_body_size 1m;/client_max_body_size 10m;/ @@ tests/nginx/http-limits.sh @@ nginx: client_max_body_size
+nginx/hello-fcgi.conf @@ s/client_body_timeout 10s;/client_body_timeout 30s;/ @@ tests/nginx/body-timeout.sh @@ nginx: client_body_timeout
 nginx/hello-fcgi.conf @@ s/client_header_timeout 10s;/client_header_timeout 60s;/ @@ tests/nginx/http-limits.sh @@ nginx: client_header_timeout
 nginx/hello-fcgi.conf @@ s/large_client_header_buffers 4 8k;/large_client_header_buffers 4 64k;/ @@ tests/nginx/http-limits.sh @@ nginx: large_client_header_buffers
 nginx/hello-fcgi.conf @@ s/    server_tokens off;// @@ tests/nginx/http.sh @@ nginx: server_tokens

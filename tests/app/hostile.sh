@@ -15,9 +15,13 @@ for case in random bad-version truncated unknown-type huge-param param-overflow 
     ok $? "$case: the app still answers $(cat "$workdir/err")"
 done
 
-grep -q '^hello-fcgi: refused a request whose parameters exceed 65536 bytes, and could not answer 431: ' \
+grep -q '^hello-fcgi: refused a request from 127\.0\.0\.1:[0-9]* whose parameters exceed 65536 bytes, and could not answer 431: ' \
     "$workdir/app.log"
 ok $? "param-overflow (CVE-2025-23016's shape) is refused before libfcgi reads it"
+# A refusal's log line names the bad value and the peer, as nginx's do.
+grep -q '^hello-fcgi: refused a FastCGI connection from 127\.0\.0\.1:[0-9]*: unsupported FastCGI protocol version: 2$' \
+    "$workdir/app.log"
+ok $? "bad-version: the log line names the version and the peer"
 
 # A connection that sends nothing occupies no thread: the only thread serves
 # others while it is open.

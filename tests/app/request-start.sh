@@ -20,10 +20,15 @@ for transport in unix tcp; do
     is "$("$PROBE" large "$addr" 60000 2>&1)" 200 "$transport: 60 kB of parameters: served"
     is "$("$PROBE" large "$addr" 70000 2>&1)" 431 \
         "$transport: 70 kB of parameters: answered 431, and the kept connection serves the next request"
-    limit=$(sed -n 's/^hello-fcgi: refused a request: its parameters exceed \([0-9]*\) bytes; answered 431$/\1/p' \
+    # The log line names the peer, as nginx's do.
+    case $transport in
+        tcp) peer='127\.0\.0\.1:[0-9]*' ;;
+        *) peer='unix socket peer pid [0-9]*' ;;
+    esac
+    limit=$(sed -n "s/^hello-fcgi: refused a request from $peer: its parameters exceed \([0-9]*\) bytes; answered 431\$/\1/p" \
         "$workdir/app.log")
     [ -n "$limit" ]
-    ok $? "$transport: the 431 has its log line"
+    ok $? "$transport: the 431 has its log line, naming the peer"
     grep -q "may take at most $limit bytes" "$top_builddir/app/hello-fcgi.1"
     ok $? "$transport: the man page gives the limit the app applies (${limit:-none})"
 
@@ -46,7 +51,8 @@ ok $? "the stalled connection is closed by the app $(cat "$workdir/err")"
 took=$(cat "$workdir/took")
 [ "${took:-0}" -ge 9000 ]
 ok $? "not before the I/O timeout (${took:-?} ms)"
-grep -q '^hello-fcgi: closed a FastCGI connection after [0-9]* bytes: its start stalled$' "$workdir/app.log"
+grep -q '^hello-fcgi: closed a FastCGI connection from unix socket peer pid [0-9]* after [0-9]* bytes: its start stalled$' \
+    "$workdir/app.log"
 ok $? "with a log line saying why"
 stop_pid "$app_pid"
 

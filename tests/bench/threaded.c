@@ -23,7 +23,8 @@ static void *serve(void *arg)
         FCGX_PutS("Content-Type: text/plain; charset=utf-8\r\n"
                   "Content-Length: 12\r\n"
                   "\r\n"
-                  "Hello World!", req.out);
+                  "Hello World!",
+                  req.out);
         FCGX_Finish_r(&req);
     }
     return NULL;

@@ -38,10 +38,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool guard_socket(int fd)
 {
     static unsigned char buf[GUARD_WINDOW];
-    size_t need;
-    const char *why;
     ssize_t n = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-    return n > 0 && fcgi_guard(buf, (size_t)n, &need, &why) == GUARD_READY;
+    return n > 0 && fcgi_guard(buf, (size_t)n).verdict == GUARD_READY;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

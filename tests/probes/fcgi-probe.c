@@ -189,7 +189,7 @@ static int cmd_slow(const char *addr, long ms)
     unsigned char buf[4096];
     size_t n = fcgi_encode_request(buf, sizeof buf, 1, 0, "POST", 1000);
     int fd = connect_to(&a);
-    size_t first = n - 500;     /* everything but the end of the body */
+    size_t first = n - 500; /* everything but the end of the body */
     if (fcgi_write_all(fd, buf, first, fcgi_now_ms() + TIMEOUT_MS) != 0)
         fail("send first part");
     printf("sent\n");
@@ -297,7 +297,7 @@ static int cmd_large(const char *addr, size_t bytes)
             memset(p + 5 + 12, 'v', 1000 - 18);
             len += 1000 - 1;
         }
-        memcpy(h, req + 16, 4);     /* version, PARAMS, the request id */
+        memcpy(h, req + 16, 4); /* version, PARAMS, the request id */
         h[4] = (unsigned char)(len >> 8);
         h[5] = (unsigned char)len;
         h[6] = h[7] = 0;
@@ -351,9 +351,8 @@ static int cmd_stall(const char *addr, long max_ms)
  * these name and value lengths. */
 static size_t long_lengths(unsigned char *buf, uint32_t name_len, uint32_t value_len)
 {
-    static const unsigned char head[] = {
-        1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-        1, 4, 0, 1, 0, 12, 0, 0};
+    static const unsigned char head[] = {1, 1, 0, 1, 0, 8, 0, 0, 0, 1,  0, 0,
+                                         0, 0, 0, 0, 1, 4, 0, 1, 0, 12, 0, 0};
     uint32_t lens[2] = {name_len, value_len};
     size_t off = sizeof head;
     memcpy(buf, head, sizeof head);
@@ -388,7 +387,7 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
         return n;
     }
     if (strcmp(name, "truncated") == 0) {
-        memcpy(buf, req, 20);   /* BEGIN_REQUEST and half a header */
+        memcpy(buf, req, 20); /* BEGIN_REQUEST and half a header */
         return 20;
     }
     if (strcmp(name, "unknown-type") == 0) {
@@ -405,7 +404,7 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
     if (strcmp(name, "param-overflow") == 0)
         return long_lengths(buf, 0x40000000, 0x40000000);
     if (strcmp(name, "disconnect") == 0) {
-        memcpy(buf, req, n - 8);    /* all but the end of STDIN */
+        memcpy(buf, req, n - 8); /* all but the end of STDIN */
         return n - 8;
     }
     if (strcmp(name, "silent") == 0)
@@ -424,11 +423,11 @@ static int cmd_hostile(const char *addr, const char *name)
     struct address a = target(addr);
     int fd = connect_to(&a);
     /* The server may close before all is sent: that is a correct answer. */
-    if (n > 0 && fcgi_write_all(fd, buf, n, fcgi_now_ms() + TIMEOUT_MS) != 0
-        && errno != EPIPE && errno != ECONNRESET)
+    if (n > 0 && fcgi_write_all(fd, buf, n, fcgi_now_ms() + TIMEOUT_MS) != 0 && errno != EPIPE
+        && errno != ECONNRESET)
         fail("send");
     if (strcmp(name, "silent") == 0) {
-        sleep_ms(3000);     /* the test serves others meanwhile */
+        sleep_ms(3000); /* the test serves others meanwhile */
         char c;
         if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
             fprintf(stderr, "fcgi-probe: the server closed a silent connection within 3 s\n");
@@ -444,8 +443,9 @@ static int cmd_hostile(const char *addr, const char *name)
         while (fcgi_read_answer(fd, 1, &answer, deadline) == 0)
             ;
         if (errno == ETIMEDOUT) {
-            fprintf(stderr, "fcgi-probe: the server neither closed the connection nor"
-                            " answered within 3 s\n");
+            fprintf(stderr,
+                    "fcgi-probe: the server neither closed the connection nor"
+                    " answered within 3 s\n");
             return 1;
         }
     }
@@ -455,7 +455,8 @@ static int cmd_hostile(const char *addr, const char *name)
 
 static int listen_loopback(const char *port)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                              .sin_port = htons((uint16_t)atoi(port))};
     int on = 1;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -471,7 +472,7 @@ static int listen_loopback(const char *port)
 static int cmd_blackhole(const char *port, long ms)
 {
     int fd = listen_loopback(port);
-    sleep_ms(ms);       /* connections complete in the backlog and wait there */
+    sleep_ms(ms); /* connections complete in the backlog and wait there */
     close(fd);
     return 0;
 }
@@ -520,8 +521,10 @@ int main(int argc, char **argv)
         return cmd_blackhole(argv[2], atol(argv[3]));
     if (strcmp(cmd, "http") == 0 && argc == 4)
         return cmd_http(argv[2], atol(argv[3]));
-    fprintf(stderr, "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-                    " | hold ADDR N MS | slow ADDR MS | kept ADDR | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
-                    " | http PORT MS\n");
+    fprintf(
+        stderr,
+        "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
+        " | hold ADDR N MS | slow ADDR MS | kept ADDR | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
+        " | http PORT MS\n");
     return 2;
 }

@@ -22,7 +22,8 @@ static int answer(FCGX_Request *req, const char *mode)
 {
     const char *status = strcmp(mode, "status") == 0 ? "503 Service Unavailable" : "200 OK";
     const char *body = strcmp(mode, "body") == 0 ? "Hello World?"
-                     : strcmp(mode, "short") == 0 ? "Hello" : "Hello World!";
+        : strcmp(mode, "short") == 0             ? "Hello"
+                                                 : "Hello World!";
     if (FCGX_FPrintF(req->out, "Status: %s\r\nContent-Type: text/plain\r\n\r\n", status) < 0)
         return -1;
     if (strcmp(mode, "params") == 0) {

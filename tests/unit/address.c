@@ -14,20 +14,22 @@
 
 /* sun_path's size differs between systems: these are built to fit it
  * exactly, and to miss by one. */
-#define SUN_PATH_SIZE sizeof ((struct sockaddr_un *)0)->sun_path
+#define SUN_PATH_SIZE sizeof((struct sockaddr_un *)0)->sun_path
 static char unix_longest[sizeof "unix:" - 1 + SUN_PATH_SIZE];
 static char unix_too_long[sizeof unix_longest + 1];
 
 struct address_case {
     const char *text;
-    int family;             /* 0: address_parse must fail */
-    const char *host;       /* numeric, as inet_ntop writes it; or the unix path */
+    int family;       /* 0: address_parse must fail */
+    const char *host; /* numeric, as inet_ntop writes it; or the unix path */
     unsigned port;
     int any;
-    const char *client;     /* the host address_for_client() gives */
-    const char *why;        /* part of the reason, for a failure */
+    const char *client; /* the host address_for_client() gives */
+    const char *why;    /* part of the reason, for a failure */
 };
 
+/* One case a line, aligned by hand. */
+/* clang-format off */
 static struct address_case cases[] = {
     {"127.0.0.1:9000", AF_INET, "127.0.0.1", 9000, 0, "127.0.0.1", NULL},
     {"10.1.2.3:1", AF_INET, "10.1.2.3", 1, 0, "10.1.2.3", NULL},
@@ -81,6 +83,7 @@ static struct address_case cases[] = {
     {"127.0.0.1:80 ", 0, NULL, 0, 0, NULL, "is not a number"},
     {"[::1]9000", 0, NULL, 0, 0, NULL, "is not a number"},
 };
+/* clang-format on */
 
 static const char *family_name(int family)
 {
@@ -166,13 +169,12 @@ static void check_parsed(const struct address_case *c, int rc, const char *why,
     describe(&a->sa, host, sizeof host, &port, &want_len);
     const char *path = address_unix_path(a);
     int pass = a->sa.ss_family == c->family && strcmp(host, c->host) == 0 && port == c->port
-               && a->len == want_len && a->any == c->any && a->text == c->text
-               && (c->family == AF_UNIX ? path != NULL && strcmp(path, c->host) == 0
-                                        : path == NULL);
+        && a->len == want_len && a->any == c->any && a->text == c->text
+        && (c->family == AF_UNIX ? path != NULL && strcmp(path, c->host) == 0 : path == NULL);
     if (!ok(pass, "'%s': %s", shown(c->text), expected(c, c->family, c->host)))
         diag("    got %s %s port %u, len %u (%u expected), any %d, unix path %s",
-             family_name(a->sa.ss_family), host, port, (unsigned)a->len, (unsigned)want_len,
-             a->any, path ? path : "none");
+             family_name(a->sa.ss_family), host, port, (unsigned)a->len, (unsigned)want_len, a->any,
+             path ? path : "none");
 
     struct sockaddr_storage sa;
     socklen_t len = 0;
@@ -183,11 +185,10 @@ static void check_parsed(const struct address_case *c, int rc, const char *why,
      * not the kernel has IPv6. */
     int want_family = c->any ? AF_INET : c->family;
     pass = sa.ss_family == want_family && strcmp(host, c->client) == 0 && port == c->port
-           && len == want_len;
+        && len == want_len;
     if (!ok(pass, "'%s': a client connects to %s", shown(c->text),
             expected(c, want_family, c->client)))
-        diag("    got %s %s port %u, len %u", family_name(sa.ss_family), host, port,
-             (unsigned)len);
+        diag("    got %s %s port %u, len %u", family_name(sa.ss_family), host, port, (unsigned)len);
 }
 
 static void check_refused(const struct address_case *c, int rc, const char *why)

@@ -7,16 +7,18 @@
 #include <string.h>
 
 #include "app/fcgi_client.h"
-#include "app/fcgi_protocol.h"
+#include "app/fcgi_record.h"
 #include "tap.h"
 
 struct answer_case {
     const char *name;
-    const char *out;            /* FCGI_STDOUT, headers and body */
+    const char *out; /* FCGI_STDOUT, headers and body */
     unsigned protocol_status;
-    const char *problem;        /* NULL: the service's answer */
+    const char *problem; /* NULL: the service's answer */
 };
 
+/* One case a line, aligned by hand. */
+/* clang-format off */
 static const struct answer_case cases[] = {
     {"the service's answer", "Content-Type: text/plain\r\nContent-Length: 12\r\n\r\nHello World!",
      FCGI_REQUEST_COMPLETE, NULL},
@@ -42,6 +44,7 @@ static const struct answer_case cases[] = {
     {"not completed (overloaded)", "\r\n\r\nHello World!", 2, "the request was not completed"},
     {"not completed (unknown role)", "\r\n\r\nHello World!", 3, "the request was not completed"},
 };
+/* clang-format on */
 
 int main(void)
 {

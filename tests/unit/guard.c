@@ -10,16 +10,16 @@
 #include <string.h>
 
 #include "app/fcgi_guard.h"
-#include "app/fcgi_protocol.h"
+#include "app/fcgi_record.h"
 #include "tap.h"
 
 /* Bytes as a front end would send them: room for starts past the window. */
 struct wire {
     unsigned char b[3 * GUARD_WINDOW];
     size_t len;
-    size_t ends[64];        /* where each whole record ends */
+    size_t ends[64]; /* where each whole record ends */
     size_t records;
-    size_t need;            /* the *need a GUARD_MORE case expects */
+    size_t need; /* the *need a GUARD_MORE case expects */
 };
 
 static void put(struct wire *w, const void *p, size_t n)
@@ -42,10 +42,10 @@ static void header(struct wire *w, unsigned version, unsigned type, unsigned id,
                    unsigned pad)
 {
     const unsigned char h[FCGI_HEADER_LEN] = {
-        (unsigned char)version, (unsigned char)type,
-        (unsigned char)(id >> 8), (unsigned char)id,
+        (unsigned char)version,     (unsigned char)type,
+        (unsigned char)(id >> 8),   (unsigned char)id,
         (unsigned char)(clen >> 8), (unsigned char)clen,
-        (unsigned char)pad, 0,
+        (unsigned char)pad,         0,
     };
     put(w, h, sizeof h);
 }
@@ -55,7 +55,7 @@ static void header(struct wire *w, unsigned version, unsigned type, unsigned id,
 static void record(struct wire *w, unsigned type, unsigned id, const void *content, size_t clen,
                    unsigned pad)
 {
-    if (clen > FCGI_CONTENT_MAX || pad > FCGI_PADDING_MAX)
+    if (clen > FCGI_MAX_LENGTH || pad > FCGI_PADDING_MAX)
         bail_out("a test record is too long");
     header(w, FCGI_VERSION_1, type, id, clen, pad);
     put(w, content, clen);
@@ -146,7 +146,7 @@ static void b_get(struct wire *w, size_t pad)
     struct wire *s = new_stream();
     base_pairs(s);
     begin(w, 1, (unsigned)pad);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, (unsigned)pad);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, (unsigned)pad);
     record(w, FCGI_PARAMS, 1, NULL, 0, (unsigned)pad);
 }
 
@@ -175,8 +175,8 @@ static void b_split(struct wire *w, size_t at)
     for (int i = 0; i < 200; i++)
         put_byte(s, 'x');
     begin(w, 1, 0);
-    params(w, 1, s, 0, at, FCGI_CONTENT_MAX, 0);
-    params(w, 1, s, at, s->len, FCGI_CONTENT_MAX, 1);
+    params(w, 1, s, 0, at, FCGI_MAX_LENGTH, 0);
+    params(w, 1, s, at, s->len, FCGI_MAX_LENGTH, 1);
     params_end(w, 1);
 }
 
@@ -201,7 +201,7 @@ static void b_empty_last(struct wire *w, size_t empty_name)
     base_pairs(s);
     pair(s, empty_name ? "" : "QUERY_STRING", "");
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -211,7 +211,7 @@ static void b_long_value(struct wire *w, size_t vl)
     long_pair(s, vl);
     base_pairs(s);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -224,7 +224,7 @@ static void b_long_name(struct wire *w, size_t nl)
         put_byte(s, 'n');
     put_byte(s, 'v');
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -237,7 +237,7 @@ static void b_value_announced(struct wire *w, size_t vl)
     put_length(s, (uint32_t)vl, 1);
     put_byte(s, 'N');
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     expect_next_header(w);
 }
 
@@ -247,7 +247,7 @@ static void b_name_announced(struct wire *w, size_t nl)
     put_length(s, (uint32_t)nl, 1);
     put_length(s, 0, 0);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     expect_next_header(w);
 }
 
@@ -260,7 +260,7 @@ static void b_cve_2025_23016(struct wire *w, size_t len)
     put_length(s, (uint32_t)len, 1);
     put(s, "abcdefgh", 8);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -272,7 +272,7 @@ static void b_total(struct wire *w, size_t total)
     struct wire *s = new_stream();
     long_pair(s, total - FIXED);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
     if (w->len != total)
         bail_out("b_total built %zu bytes, not %zu", w->len, total);
@@ -294,7 +294,7 @@ static void b_many_pairs(struct wire *w, size_t total)
     while (s->len < total)
         long_pair(s, 1000);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -327,7 +327,7 @@ static void b_cut_short(struct wire *w, size_t at)
     put_length(s, 2, 1);
     put(s, "abcde", 5);
     begin(w, 1, 0);
-    params(w, 1, s, 0, at, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, at, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -374,9 +374,9 @@ static void b_values_between(struct wire *w, size_t kind)
     struct wire *s = new_stream();
     base_pairs(s);
     begin(w, 1, 0);
-    params(w, 1, s, 0, 5, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, 5, FCGI_MAX_LENGTH, 0);
     values(w, 0, kind);
-    params(w, 1, s, 5, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 5, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -390,7 +390,7 @@ static void b_values_in_padding(struct wire *w, size_t kind)
     struct wire *s = new_stream();
     base_pairs(s);
     begin(w, 1, 0);
-    params(w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     struct wire rec = {0};
     values(&rec, 0, kind);
     header(w, FCGI_VERSION_1, FCGI_PARAMS, 1, 0, (unsigned)rec.len);
@@ -448,11 +448,11 @@ static void b_other_request(struct wire *w, size_t unused)
     struct wire *s = new_stream();
     base_pairs(s);
     begin(w, 1, 0);
-    params(w, 1, s, 0, 3, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 0, 3, FCGI_MAX_LENGTH, 0);
     static const unsigned char huge[] = {0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'};
     record(w, FCGI_PARAMS, 2, huge, sizeof huge, 0);
     params_end(w, 2);
-    params(w, 1, s, 3, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 1, s, 3, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 1);
 }
 
@@ -465,7 +465,7 @@ static void b_second_begin(struct wire *w, size_t unused)
     base_pairs(s);
     begin(w, 1, 0);
     begin(w, 2, 0);
-    params(w, 2, s, 0, s->len, FCGI_CONTENT_MAX, 0);
+    params(w, 2, s, 0, s->len, FCGI_MAX_LENGTH, 0);
     params_end(w, 2);
     expect_next_header(w);
 }
@@ -475,9 +475,11 @@ struct guard_case {
     void (*build)(struct wire *, size_t);
     size_t arg;
     enum guard_verdict verdict;
-    const char *why;        /* part of *why, for GUARD_REJECT */
+    const char *why; /* part of *why, for GUARD_REJECT */
 };
 
+/* One case a line, aligned by hand. */
+/* clang-format off */
 static const struct guard_case cases[] = {
     {"a GET: BEGIN_REQUEST, PARAMS, empty PARAMS", b_get, 0, GUARD_READY, NULL},
     {"every record padded by 7", b_get, 7, GUARD_READY, NULL},
@@ -570,6 +572,7 @@ static const struct guard_case cases[] = {
     {"a second BEGIN_REQUEST's parameters complete nothing", b_second_begin, 0,
      GUARD_MORE, NULL},
 };
+/* clang-format on */
 
 static const char *verdict_name(enum guard_verdict v)
 {
@@ -589,8 +592,8 @@ static const char *verdict_name(enum guard_verdict v)
 /* Judges the start as admit() in app/server.c sees it: at most the window,
  * in a buffer of exactly that size so that a sanitizer catches a read past
  * it. */
-static void check(const char *name, const struct wire *w, enum guard_verdict want,
-                  size_t want_need, const char *want_why)
+static void check(const char *name, const struct wire *w, enum guard_verdict want, size_t want_need,
+                  const char *want_why)
 {
     size_t len = w->len < GUARD_WINDOW ? w->len : GUARD_WINDOW;
     unsigned char *copy = malloc(len > 0 ? len : 1);
@@ -598,10 +601,11 @@ static void check(const char *name, const struct wire *w, enum guard_verdict wan
         bail_out("out of memory");
     if (len > 0)
         memcpy(copy, w->b, len);
-    size_t need = 0;
-    const char *why = NULL;
-    enum guard_verdict v = fcgi_guard(copy, len, &need, &why);
+    struct guard_result r = fcgi_guard(copy, len);
     free(copy);
+    enum guard_verdict v = r.verdict;
+    size_t need = r.need;
+    const char *why = r.why;
 
     int pass = v == want;
     if (pass && want == GUARD_MORE)
@@ -634,7 +638,7 @@ static void prefixes(void)
     put_length(s, 2, 1);
     put(s, "Abc", 3);
     begin(&w, 1, 1);
-    params(&w, 1, s, 0, s->len, FCGI_CONTENT_MAX, 3);
+    params(&w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 3);
     params_end(&w, 1);
 
     const size_t whole = w.len;

@@ -16,24 +16,26 @@
 enum { ARGS_MAX = 6 };
 
 struct options_case {
-    const char *args[ARGS_MAX];     /* after the program's name */
-    const char *env_listen;         /* NULL: unset */
+    const char *args[ARGS_MAX]; /* after the program's name */
+    const char *env_listen;     /* NULL: unset */
     const char *env_threads;
     const char *env_mode;
     enum options_action action;
     int exit_status;
-    unsigned threads;               /* these three for SERVE and HEALTHCHECK */
+    unsigned threads; /* these three for SERVE and HEALTHCHECK */
     unsigned mode;
     const char *listen;
-    const char *out;                /* part of stdout; NULL: nothing printed */
-    const char *err;                /* part of stderr; NULL: nothing printed */
-    int stdout_full;                /* stdout is /dev/full */
+    const char *out; /* part of stdout; NULL: nothing printed */
+    const char *err; /* part of stderr; NULL: nothing printed */
+    int stdout_full; /* stdout is /dev/full */
 };
 
 #define SERVE OPTIONS_SERVE, 0
 #define HEALTHCHECK OPTIONS_HEALTHCHECK, 0
 #define USAGE_ERROR OPTIONS_EXIT, 2, 0, 0, NULL, NULL
 
+/* One case a line, aligned by hand. */
+/* clang-format off */
 static const struct options_case cases[] = {
     {{NULL}, NULL, NULL, NULL, SERVE, 2, 0660, "127.0.0.1:9000", NULL, NULL, 0},
 
@@ -118,6 +120,7 @@ static const struct options_case cases[] = {
      0},
     {{"-V"}, NULL, NULL, NULL, OPTIONS_EXIT, 0, 0, 0, NULL, PACKAGE " " VERSION "\n", NULL, 0},
 };
+/* clang-format on */
 
 static void set_env(const char *name, const char *value)
 {
@@ -183,7 +186,7 @@ static void run(const struct options_case *c, struct options *o, char *out, size
         bail_out("cannot capture the output");
     int kept_out = redirect(STDOUT_FILENO, fout, c->stdout_full);
     int kept_err = redirect(STDERR_FILENO, ferr, 0);
-    optind = 0;     /* glibc: start afresh, as for a new program */
+    optind = 0; /* glibc: start afresh, as for a new program */
     options_parse(argc, argv, o);
     if (fflush(stdout) != 0 && !c->stdout_full)
         bail_out("cannot write the captured output");
@@ -259,7 +262,7 @@ int main(void)
             pass = pass && o.exit_status == c->exit_status;
         else
             pass = pass && o.threads == c->threads && o.socket_mode == c->mode
-                   && o.listen.text != NULL && strcmp(o.listen.text, c->listen) == 0;
+                && o.listen.text != NULL && strcmp(o.listen.text, c->listen) == 0;
         int shown;
         if (c->action == OPTIONS_EXIT)
             shown = ok(pass, "%s: exit %d", describe(c), c->exit_status);

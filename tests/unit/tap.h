@@ -13,8 +13,7 @@
 static int tap_run, tap_failed;
 
 /* Descriptions must not hold '#': the driver would read a directive. */
-__attribute__((format(printf, 2, 3)))
-static inline int ok(int pass, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static inline int ok(int pass, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -28,8 +27,7 @@ static inline int ok(int pass, const char *fmt, ...)
 }
 
 /* A comment line, for what a failed check actually got. */
-__attribute__((format(printf, 1, 2)))
-static inline void diag(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static inline void diag(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -41,8 +39,7 @@ static inline void diag(const char *fmt, ...)
 
 /* For a test that cannot go on (its own setup failed): the driver counts
  * it as an error, not as a passing run with fewer checks. */
-__attribute__((format(printf, 1, 2), noreturn))
-static inline void bail_out(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static inline void bail_out(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
