@@ -1,8 +1,8 @@
 # hello-fcgi: a static binary built and tested with autotools, shipped alone
 # in an empty image.
 #   docker build -t hello-fcgi .
-# A release also labels the image with its version and commit (README,
-# "Releases"):
+# A release also labels the image with its version and commit
+# (docs/releasing.md):
 #   docker build --build-arg VERSION=1.2.3 --build-arg REVISION=$(git rev-parse HEAD) ...
 
 # --- builder ---------------------------------------------------------------
@@ -70,7 +70,7 @@ ENV HELLO_FCGI_LISTEN=*:9000
 EXPOSE 9000
 # The one place the app's health check is set: docker run, Compose and Swarm
 # all take it from here. Every 2 s, because a new Swarm replica receives
-# requests only once it has passed (README, Scale out); the check itself
+# requests only once it has passed (docs/scale-out.md); the check itself
 # gives up after 3 s (HEALTHCHECK_TIMEOUT_MS, app/healthcheck.h).
 HEALTHCHECK --interval=2s --timeout=4s --start-period=10s --retries=3 \
     CMD ["/hello-fcgi", "--healthcheck"]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes sure `docker compose` (Compose v2, what the README tells users to
+# Makes sure `docker compose` (Compose v2, what the README and docs/ tell users to
 # type) answers. Where it does not and no registry can be reached, the plugin
 # comes from Debian trixie's docker-compose package, installed in a
 # throwaway container of the trixie base image and copied out to the

@@ -3,7 +3,7 @@
 # over every replica (each logs its count at stop), the throughput under the
 # deploy tests' load (tests/docker/load.sh), and what `docker compose up -d`
 # recreating the app costs under that load (Compose replaces every replica
-# at once; README, Scale out).
+# at once; docs/scale-out.md).
 #   sh tests/docker/compose-scale.sh      (after tests/docker/compose.sh: engine and images)
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -54,7 +54,7 @@ ok $? "nginx spread the load over every replica (each served over 1000:$counts)"
 
 compose start app >/dev/null 2>&1
 wait_until 60000 all_healthy || bail "the app replicas did not get healthy again"
-# Recreating the app under load: the figure the README reports, not a
+# Recreating the app under load: the figure docs/scale-out.md reports, not a
 # promise (Swarm's rolling update is the deploy without failures).
 load_start "$url"
 sleep 1

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Two builds of this commit from a clean cache give a byte-identical binary,
-# so anyone can rebuild a release and compare (README, "Releases"). Says
+# so anyone can rebuild a release and compare (docs/releasing.md). Says
 # whether the layers and the image IDs are identical too.
 #   sh tests/docker/reproducible.sh      needs docker; tags hello-fcgi:repro-a, -b
 . "${top_srcdir:-.}/tests/lib.sh"

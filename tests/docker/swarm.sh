@@ -2,7 +2,7 @@
 # Scale-out on Docker Swarm (root, a Docker engine not in a swarm): makes a
 # one-node swarm, deploys docker-compose.yml as a stack, and under load
 # through the published port (tests/docker/load.sh: GET and POST, 32 connections)
-# runs the operations the README promises lose no request: a forced rolling
+# runs the operations docs/scale-out.md promises lose no request: a forced rolling
 # update, an update to a new image and a rollback from it, scaling
 # 3 -> 6 -> 1 -> 3, a forced update of a single replica, an update to an app
 # that never gets healthy (Swarm rolls it back), and a SIGKILL of one task
@@ -56,7 +56,7 @@ is "$(docker service inspect -f '{{range .Endpoint.Ports}}{{.TargetPort}}:{{.Pub
 is "$(docker network inspect -f '{{.Driver}} internal={{.Internal}} encrypted={{index .Options "encrypted"}}' "${stack}_fcgi")" \
     "overlay internal=true encrypted=true" "the app's network: overlay, internal, encrypted"
 is "$(docker service inspect -f '{{len .Spec.TaskTemplate.Networks}}' "$app")" 1 "the app is on that network only"
-# What Swarm keeps of the hardening (it drops no-new-privileges: README).
+# What Swarm keeps of the hardening (it drops no-new-privileges: docs/scale-out.md).
 for svc in app nginx; do
     c=$(docker ps -q -f "label=com.docker.swarm.service.name=${stack}_$svc" | head -n 1)
     status=/proc/$(docker inspect -f '{{.State.Pid}}' "$c")/status
