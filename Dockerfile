@@ -68,6 +68,11 @@ USER 10001:101
 # variable and connects to loopback.
 ENV HELLO_FCGI_LISTEN=*:9000
 EXPOSE 9000
+# The metrics listener (app/metrics_server.c): Prometheus scrapes each
+# replica here on the internal network; nothing publishes it. `docker exec
+# CONTAINER /hello-fcgi --status` reads the same variable.
+ENV HELLO_FCGI_METRICS_LISTEN=*:9101
+EXPOSE 9101
 # The one place the app's health check is set: docker run, Compose and Swarm
 # all take it from here. Every 2 s, because a new Swarm replica receives
 # requests only once it has passed (docs/scale-out.md); the check itself

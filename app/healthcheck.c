@@ -7,6 +7,7 @@
 
 #include "fcgi_client.h"
 #include "log.h"
+#include "metrics.h"
 
 int healthcheck(const struct address *a)
 {
@@ -22,7 +23,7 @@ int healthcheck(const struct address *a)
         log_errno(errno, "healthcheck: %s: connect", a->text);
         return 1;
     }
-    size_t n = fcgi_encode_request(req, sizeof req, 1, 0, "GET", 0);
+    size_t n = metrics_healthcheck_request(req, sizeof req);
     const char *step = "send request";
     int rc = n == 0 ? (errno = ENOBUFS, -1) : fcgi_write_all(fd, req, n, deadline);
     if (rc == 0) {

@@ -10,8 +10,10 @@
 #include "healthcheck.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "server.h"
+#include "status.h"
 
 /* libfcgi's FCGX_Init installs a do-nothing SIGPIPE handler without
  * SA_RESTART; a write to a closed connection should just fail with EPIPE.
@@ -57,9 +59,12 @@ static int run_server(const struct options *o)
         return EXIT_FAILURE;
     raise_fd_limit();
 
+    if (metrics_start(o) != 0)
+        return EXIT_FAILURE;
     int fd = listen_open(&o->listen, o->socket_mode);
     if (fd < 0)
         return EXIT_FAILURE;
+    metrics_listener(fd);
     log_msg("version %s listening on %s with %u threads", VERSION, o->listen.text, o->threads);
 
     struct server_result r;
@@ -88,6 +93,8 @@ int main(int argc, char **argv)
         return o.exit_status;
     case OPTIONS_HEALTHCHECK:
         return healthcheck(&o.listen);
+    case OPTIONS_STATUS:
+        return status_print(&o.status);
     case OPTIONS_SERVE:
         break;
     }

@@ -10,7 +10,7 @@
 
 #include "log.h"
 
-enum { THREADS_MAX = 1024 };
+enum { THREADS_MAX = 1024, SLOW_REQUEST_MAX = 3600000 };
 
 static const char usage[] =
     "Usage: " PACKAGE " [OPTION]...\n"
@@ -24,13 +24,24 @@ static const char usage[] =
     "  -m, --socket-mode=MODE   octal permissions of a unix socket (default " SOCKET_MODE_DEFAULT
     ")\n"
     "  -t, --threads=N          requests served at once, 1-1024 (default " THREADS_DEFAULT ")\n"
+    "      --metrics-listen=ADDRESS  where to serve HTTP GET /metrics (Prometheus),\n"
+    "                             /status and /ping, as HOST:PORT, [IPV6]:PORT or\n"
+    "                             *:PORT; 'off' (the default) serves none\n"
+    "      --slow-request=MS    log and count requests that take longer, 0 for\n"
+    "                             never (default " SLOW_REQUEST_DEFAULT ")\n"
     "      --healthcheck        make one FastCGI request to the --listen address\n"
     "                             and exit 0 if it is answered correctly, else 1\n"
+    "                             (it sends the parameter HELLO_FCGI_HEALTHCHECK:\n"
+    "                             counted as a health check, not as answered)\n"
+    "      --status [ADDRESS]   print the status page of the app whose metrics\n"
+    "                             listener is at ADDRESS (default: --metrics-listen,\n"
+    "                             else " STATUS_DEFAULT ")\n"
     "  -h, --help               display this help and exit\n"
     "  -V, --version            output version information and exit\n"
     "\n"
     "Each option can also be set in the environment; the command line wins:\n"
-    "  HELLO_FCGI_LISTEN, HELLO_FCGI_SOCKET_MODE, HELLO_FCGI_THREADS\n"
+    "  HELLO_FCGI_LISTEN, HELLO_FCGI_SOCKET_MODE, HELLO_FCGI_THREADS,\n"
+    "  HELLO_FCGI_METRICS_LISTEN, HELLO_FCGI_SLOW_REQUEST\n"
     "\n"
     "Stops on SIGTERM or SIGINT after finishing the requests in progress.\n"
     "Exit status: 0 on success, 1 on a runtime failure, 2 on bad usage.\n";
@@ -98,6 +109,40 @@ static int set_listen(struct options *o, const char *name, const char *v)
     return 0;
 }
 
+/* 'off' or nothing: no metrics listener. A unix socket is refused: its file
+ * would outlive the process, whose metrics thread never closes it. */
+static int set_metrics_listen(struct options *o, const char *name, const char *v)
+{
+    char why[200];
+    o->metrics_enabled = 0;
+    if (*v == '\0' || strcmp(v, "off") == 0)
+        return 0;
+    if (address_parse(v, &o->metrics_listen, why, sizeof why) != 0)
+        return bad(o, name, "%s", why);
+    if (address_unix_path(&o->metrics_listen) != NULL)
+        return bad(o, name, "'%s': the metrics listener takes HOST:PORT, [IPV6]:PORT or *:PORT", v);
+    o->metrics_enabled = 1;
+    return 0;
+}
+
+static int set_slow_request(struct options *o, const char *name, const char *v)
+{
+    unsigned long n;
+    if (parse_unsigned(v, 10, SLOW_REQUEST_MAX, &n) != 0)
+        return bad(o, name, "'%s' is not a number of milliseconds from 0 to %d", v,
+                   SLOW_REQUEST_MAX);
+    o->slow_request_ms = (long)n;
+    return 0;
+}
+
+static int set_status(struct options *o, const char *name, const char *v)
+{
+    char why[200];
+    if (address_parse(v, &o->status, why, sizeof why) != 0)
+        return bad(o, name, "%s", why);
+    return 0;
+}
+
 /* One setting: the flag if given, else the environment variable, else the
  * default; a bad value is reported under the name it came from. Returns 0,
  * or -1 after reporting it. */
@@ -114,17 +159,21 @@ static int apply(struct options *o, const char *flag_value, const char *flag, co
 
 void options_parse(int argc, char **argv, struct options *o)
 {
-    enum { OPT_HEALTHCHECK = 256 };
+    enum { OPT_HEALTHCHECK = 256, OPT_METRICS_LISTEN, OPT_SLOW_REQUEST, OPT_STATUS };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"socket-mode", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
         {"healthcheck", no_argument, NULL, OPT_HEALTHCHECK},
+        {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+        {"slow-request", required_argument, NULL, OPT_SLOW_REQUEST},
+        {"status", optional_argument, NULL, OPT_STATUS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *listen = NULL, *threads = NULL, *mode = NULL;
+    const char *metrics = NULL, *slow = NULL, *status = NULL;
 
     memset(o, 0, sizeof *o);
     o->action = OPTIONS_SERVE;
@@ -144,6 +193,16 @@ void options_parse(int argc, char **argv, struct options *o)
         case OPT_HEALTHCHECK:
             o->action = OPTIONS_HEALTHCHECK;
             break;
+        case OPT_METRICS_LISTEN:
+            metrics = optarg;
+            break;
+        case OPT_SLOW_REQUEST:
+            slow = optarg;
+            break;
+        case OPT_STATUS:
+            o->action = OPTIONS_STATUS;
+            status = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             o->action = OPTIONS_EXIT;
@@ -162,6 +221,9 @@ void options_parse(int argc, char **argv, struct options *o)
             return;
         }
     }
+    /* --status ADDRESS, as well as --status=ADDRESS. */
+    if (o->action == OPTIONS_STATUS && status == NULL && optind < argc)
+        status = argv[optind++];
     if (optind < argc) {
         bad(o, argv[optind], "%s", "unexpected argument (see --help)");
         return;
@@ -170,6 +232,20 @@ void options_parse(int argc, char **argv, struct options *o)
         || apply(o, threads, "--threads", "HELLO_FCGI_THREADS", THREADS_DEFAULT, set_threads) != 0
         || apply(o, mode, "--socket-mode", "HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT,
                  set_socket_mode)
+            != 0
+        || apply(o, metrics, "--metrics-listen", "HELLO_FCGI_METRICS_LISTEN",
+                 METRICS_LISTEN_DEFAULT, set_metrics_listen)
+            != 0
+        || apply(o, slow, "--slow-request", "HELLO_FCGI_SLOW_REQUEST", SLOW_REQUEST_DEFAULT,
+                 set_slow_request)
             != 0)
         return;
+    if (o->action == OPTIONS_STATUS) {
+        if (status != NULL)
+            set_status(o, "--status", status);
+        else if (o->metrics_enabled)
+            o->status = o->metrics_listen;
+        else
+            set_status(o, "default", STATUS_DEFAULT);
+    }
 }

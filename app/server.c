@@ -20,6 +20,7 @@
 
 #include "admission.h"
 #include "log.h"
+#include "metrics.h"
 #include "peer.h"
 #include "refuse.h"
 #include "respond.h"
@@ -95,9 +96,10 @@ static int arm(struct server *s, int fd, int op)
  * with errno set. */
 static int park(struct server *s, int fd)
 {
-    if (arm(s, fd, EPOLL_CTL_MOD) == 0)
-        return 0;
-    return errno == ENOENT ? arm(s, fd, EPOLL_CTL_ADD) : -1;
+    if (arm(s, fd, EPOLL_CTL_MOD) != 0 && (errno != ENOENT || arm(s, fd, EPOLL_CTL_ADD) != 0))
+        return -1;
+    metrics_parked();
+    return 0;
 }
 
 /* The I/O timeouts that bound a stalled request, on a connection or on the
@@ -148,6 +150,7 @@ static void accept_connection(struct server *s, FCGX_Request *req)
              * while the other workers serve the kept connections whose
              * closing will free room. */
             log_errno(errno, "accept");
+            metrics_descriptor_pause();
             const struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
             if (nanosleep(&pause, NULL) != 0 && errno != EINTR)
                 log_errno(errno, "nanosleep");
@@ -162,6 +165,7 @@ static void accept_connection(struct server *s, FCGX_Request *req)
         return;
     }
     rearm_listener(s);
+    metrics_accepted();
     /* Cannot fail on a socket accept4 just returned; without them only the
      * stall bound would be lost. */
     if (s->unix_listener && set_timeouts(fd) != 0)
@@ -177,23 +181,28 @@ static void reject(int fd, const struct admission *a)
     peer_name(fd, peer, sizeof peer);
     switch (a->outcome) {
     case ADMISSION_REFUSED:
+        metrics_outcome(METRICS_REFUSED_BY_GUARD);
         if (a->value >= 0)
             log_msg("refused a FastCGI connection from %s: %s: %ld", peer, a->why, a->value);
         else
             log_msg("refused a FastCGI connection from %s: %s", peer, a->why);
         break;
     case ADMISSION_STALLED:
+        metrics_outcome(METRICS_TIMED_OUT);
         log_msg("closed a FastCGI connection from %s after %zu bytes: its start stalled", peer,
                 a->have);
         break;
     case ADMISSION_PEER_CLOSED:
         /* have 0: a kept connection that the front end closed, or reset */
-        if (a->have > 0)
-            log_msg("closed a FastCGI connection from %s after %zu bytes: the peer closed it"
-                    " before the request's start was complete",
-                    peer, a->have);
+        if (a->have == 0)
+            break;
+        metrics_outcome(METRICS_PEER_GONE);
+        log_msg("closed a FastCGI connection from %s after %zu bytes: the peer closed it"
+                " before the request's start was complete",
+                peer, a->have);
         break;
     case ADMISSION_ERROR:
+        metrics_outcome(METRICS_PEER_GONE);
         log_errno(a->err, "closed a FastCGI connection from %s after %zu bytes: %s", peer, a->have,
                   a->why);
         break;
@@ -220,6 +229,7 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd)
         }
         return;
     case ADMISSION_TOO_LARGE:
+        metrics_outcome(METRICS_REFUSED_TOO_LARGE);
         if (refuse_too_large(fd, IO_TIMEOUT_S * 1000) <= 0 || atomic_load(&s->stopping)
             || park(s, fd) != 0)
             close(fd);
@@ -242,8 +252,10 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd)
         return;
     }
     atomic_fetch_add(&s->in_progress, 1);
+    unsigned long long t0 = metrics_request_begin();
     if (respond(req) == 0)
         atomic_fetch_add_explicit(&s->served, 1, memory_order_relaxed);
+    metrics_request_end(req, t0); /* before FCGX_Finish_r frees the parameters */
     /* A connection the front end does not keep: libfcgi would half-close
      * it and then wait, up to 2 s, for the peer to close its end, holding
      * this worker for a round trip. respond() has read the request to its
@@ -272,6 +284,7 @@ static void drain(struct server *s, FCGX_Request *req)
         int served = 0;
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
+                metrics_unparked();
                 serve_connection(s, req, evs[i].data.fd);
                 served++;
             }
@@ -309,8 +322,10 @@ static void *worker(void *arg)
         }
         if (ev.data.fd == s->listen_fd)
             accept_connection(s, &req);
-        else
+        else {
+            metrics_unparked();
             serve_connection(s, &req, ev.data.fd);
+        }
     }
     FCGX_Free(&req, 0);
     return NULL;

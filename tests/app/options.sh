@@ -32,6 +32,11 @@ usage_error "hello-fcgi: --listen: socket path is 125 bytes long, the limit is 1
 usage_error "hello-fcgi: --socket-mode: '0999' is not an octal mode from 0 to 0777" --socket-mode 0999
 HELLO_FCGI_THREADS=many usage_error "hello-fcgi: HELLO_FCGI_THREADS: 'many' is not a number from 1 to 1024"
 HELLO_FCGI_LISTEN=db:5432 usage_error "hello-fcgi: HELLO_FCGI_LISTEN: 'db' is not a numeric IPv4 or [IPv6] address"
+usage_error "hello-fcgi: --slow-request: '1s' is not a number of milliseconds from 0 to 3600000" --slow-request 1s
+HELLO_FCGI_SLOW_REQUEST=-1 usage_error "hello-fcgi: HELLO_FCGI_SLOW_REQUEST: '-1' is not a number of milliseconds from 0 to 3600000"
+usage_error "hello-fcgi: --metrics-listen: 'unix:/tmp/m.sock': the metrics listener takes HOST:PORT, [IPV6]:PORT or *:PORT" \
+    --metrics-listen unix:/tmp/m.sock
+usage_error "hello-fcgi: --status: 'localhost' is not a numeric IPv4 or [IPv6] address" --status localhost:9101
 
 # The flag wins over the environment, even over a bad value there.
 port=$(free_port)
