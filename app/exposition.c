@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* Names follow Prometheus's conventions (a unit suffix, _total on counters)
  * and, where the meaning is the same, php-fpm_exporter's words: accepted
@@ -120,15 +119,33 @@ size_t exposition_prometheus(char *buf, size_t size, const struct metrics_snapsh
     return o.full ? 0 : o.len;
 }
 
+/* Writes t (seconds since the epoch) as php-fpm's status page does,
+ * "05/Dec/2026:16:13:17 +0000", into buf. By hand: glibc's gmtime_r and
+ * strftime bring its time zone and locale code (sscanf, strtod) into the
+ * static binary, past the image's 1 MB. The date is Howard Hinnant's
+ * civil_from_days. */
+static void format_utc(char *buf, size_t size, long long t)
+{
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    long long days = t / 86400, secs = t % 86400;
+    if (secs < 0)
+        secs += 86400, days--;
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    snprintf(buf, size, "%02lld/%s/%04lld:%02lld:%02lld:%02lld +0000", day, months[month - 1], year,
+             secs / 3600, secs / 60 % 60, secs % 60);
+}
+
 size_t exposition_status(char *buf, size_t size, const struct metrics_snapshot *s, long long now)
 {
     struct out o = {buf, size, 0, 0};
-    char started[64] = "?";
-    time_t t = (time_t)s->start_time;
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL
-        || strftime(started, sizeof started, "%d/%b/%Y:%H:%M:%S +0000", &tm) == 0)
-        started[0] = '?', started[1] = '\0';
+    char started[64];
+    format_utc(started, sizeof started, s->start_time);
     put(&o, "%-21s %s %s\n", "version:", PACKAGE, VERSION);
     put(&o, "%-21s %s\n", "start time:", started);
     put(&o, "%-21s %lld\n", "start since:", now - s->start_time);
