@@ -36,6 +36,9 @@ cd "$top_srcdir" || bail "no $top_srcdir"
 compose build >"$workdir/build" 2>&1 || bail "compose build failed: $(tail -n 5 "$workdir/build")"
 docker swarm init --advertise-addr 127.0.0.1 >"$workdir/init" 2>&1 \
     || bail "docker swarm init failed: $(cat "$workdir/init")"
+# nginx runs on the nodes labelled edge (docker-compose.yml): this one.
+docker node update --label-add edge=true "$(docker node ls -q)" >"$workdir/label" 2>&1 \
+    || bail "docker node update --label-add edge=true failed: $(cat "$workdir/label")"
 
 http_port=$(free_port)
 url=http://127.0.0.1:$http_port/
@@ -65,32 +68,7 @@ for svc in app nginx; do
 done
 
 # --- operations under load ---------------------------------------------------------
-# Bounds every docker command that waits for the service to converge.
-OP_TIMEOUT=180
-# under NAME COMMAND...: COMMAND in the middle of load; sets op_status, op_ms.
-under() {
-    name=$1; shift
-    load_start "$url"
-    sleep 1
-    t0=$(now_ms)
-    if [ "$1" = docker ]; then
-        timeout "$OP_TIMEOUT" "$@" >"$workdir/op" 2>&1
-    else
-        "$@" >"$workdir/op" 2>&1
-    fi
-    op_status=$?
-    op_ms=$(( $(now_ms) - t0 ))
-    sleep 2
-    load_stop "$name (the operation: $(( op_ms / 1000 )).$(( op_ms % 1000 / 100 )) s)"
-    ok $? "$name: the load ran for the whole operation"
-}
-# lossless NAME: the load before it saw no failed request.
-lossless() {
-    [ "$load_failed" -eq 0 ] && [ "$load_sent" -gt 1000 ]
-    ok $? "$1: no request failed ($load_failed of $load_sent)"
-}
-image_of() { docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$app"; }
-update_state() { docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$app"; }
+. "$top_srcdir/tests/docker/swarm-ops.sh"
 
 under steady sleep 5
 ok $(( load_failed != 0 )) "steady: no request failed"
@@ -116,22 +94,10 @@ ok $op_status "docker service rollback"
 is "$(image_of)" hello-fcgi:latest "the previous image is back"
 lossless "rollback (docker service rollback)"
 
-replicas() { docker service ls -f name="$app" --format '{{.Replicas}}'; }
-# `docker service scale --detach=false` returns on a scale-down while the
-# removed tasks still drain for their stop grace period: the scale is done
-# when only the wanted tasks run.
-scale() {
-    for n in 6 1 3; do
-        timeout "$OP_TIMEOUT" docker service scale --detach=false "$app=$n" || return 1
-        wait_until $(( OP_TIMEOUT * 1000 )) sh -c "[ \"\$(docker service ls -f name=$app --format '{{.Replicas}}')\" = $n/$n ]"
-        echo "scaled to $n: $(replicas)"
-    done
-}
-under "scale 3 -> 6 -> 1 -> 3" scale
+under "scale 3 -> 6 -> 1 -> 3" scale 6 1 3
 ok $op_status "docker service scale"
 [ "$op_status" -eq 0 ] || sed 's/^/# /' "$workdir/op"
-grep -q '^scaled to 6: 6/6$' "$workdir/op" && grep -q '^scaled to 1: 1/1$' "$workdir/op" \
-    && grep -q '^scaled to 3: 3/3$' "$workdir/op"
+scaled_through 6 1 3
 ok $? "each scale converged: $(grep '^scaled' "$workdir/op" | tr '\n' ' ')"
 lossless "scale 3 -> 6 -> 1 -> 3"
 
@@ -142,11 +108,7 @@ ok $op_status "docker service update --force, 1 replica"
 lossless "rolling update of a single replica"
 timeout "$OP_TIMEOUT" docker service scale --detach=false "$app=3" >/dev/null 2>&1 || bail "could not scale back to 3"
 
-# A broken app: it serves, but on loopback port 9001, so neither its health
-# check (the image's address, *:9000) nor nginx can ever reach it.
-printf 'FROM hello-fcgi\nENTRYPOINT ["/hello-fcgi", "--listen", "127.0.0.1:9001"]\n' >"$workdir/Dockerfile.broken"
-docker build -q -t hello-fcgi:swarm-broken -f "$workdir/Dockerfile.broken" "$workdir" >"$workdir/build" 2>&1 \
-    || bail "docker build of the broken app failed: $(tail -n 5 "$workdir/build")"
+broken_image hello-fcgi:swarm-broken
 under "update to a broken app" docker service update --detach=false --no-resolve-image --image hello-fcgi:swarm-broken "$app"
 is "$(image_of) $(update_state)" "hello-fcgi:latest rollback_completed" "Swarm rolled back by itself"
 is "$(docker service ls -f name="$app" --format '{{.Replicas}}')" 3/3 "3 replicas after the rollback"
