@@ -87,7 +87,7 @@ static int set_threads(struct options *o, const char *name, const char *v)
 {
     unsigned long n;
     if (parse_unsigned(v, 10, THREADS_MAX, &n) != 0 || n == 0)
-        return bad(o, name, "'%s' is not a number from 1 to 1024", v);
+        return bad(o, name, "'%s' is not a number from 1 to %d", v, THREADS_MAX);
     o->threads = (unsigned)n;
     return 0;
 }

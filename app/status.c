@@ -4,28 +4,35 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include "exchange.h"
 #include "fcgi_client.h"
 #include "log.h"
 
+struct page {
+    char *buf;
+    size_t size;
+    size_t len;
+};
+
 /* Reads until the server closes (it always does: Connection: close). */
-static ssize_t read_to_end(int fd, char *buf, size_t size, long long deadline)
+static int read_to_end(int fd, void *ctx, long long deadline)
 {
-    size_t have = 0;
+    struct page *p = ctx;
     for (;;) {
-        if (have == size) {
+        if (p->len == p->size) {
             errno = EMSGSIZE;
             return -1;
         }
-        ssize_t n = recv(fd, buf + have, size - have, 0);
+        ssize_t n = recv(fd, p->buf + p->len, p->size - p->len, 0);
         if (n == 0)
-            return (ssize_t)have;
+            return 0;
         if (n > 0) {
-            have += (size_t)n;
+            p->len += (size_t)n;
             continue;
         }
         if (errno == EINTR)
@@ -33,12 +40,12 @@ static ssize_t read_to_end(int fd, char *buf, size_t size, long long deadline)
         if (errno != EAGAIN)
             return -1;
         long long left = deadline - fcgi_now_ms();
-        struct pollfd p = {.fd = fd, .events = POLLIN};
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
         if (left <= 0) {
             errno = ETIMEDOUT;
             return -1;
         }
-        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+        if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
             return -1;
     }
 }
@@ -48,37 +55,17 @@ int status_print(const struct address *a)
     static char answer[65536];
     static const char request[] =
         "GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    long long deadline = fcgi_now_ms() + STATUS_TIMEOUT_MS;
-    struct sockaddr_storage sa;
-    socklen_t len;
+    struct page page = {.buf = answer, .size = sizeof answer};
 
-    address_for_client(a, &sa, &len);
-    int fd = fcgi_connect((const struct sockaddr *)&sa, len, deadline);
-    if (fd < 0) {
-        log_errno(errno, "status: %s: connect", a->text);
+    if (exchange("status", a, request, sizeof request - 1, read_to_end, &page, STATUS_TIMEOUT_MS)
+        != 0)
         return 1;
-    }
-    const char *step = "send request";
-    ssize_t n = fcgi_write_all(fd, request, sizeof request - 1, deadline);
-    if (n == 0) {
-        step = "read answer";
-        n = read_to_end(fd, answer, sizeof answer, deadline);
-    }
-    int err = errno;
-    if (close(fd) != 0 && n >= 0) {
-        n = -1;
-        err = errno;
-        step = "close";
-    }
-    if (n < 0) {
-        log_errno(err, "status: %s: %s", a->text, step);
-        return 1;
-    }
-    const char *body = memmem(answer, (size_t)n, "\r\n\r\n", 4);
-    if ((size_t)n < 12 || memcmp(answer, "HTTP/1.1 200", 12) != 0 || body == NULL) {
-        const char *eol = memchr(answer, '\r', (size_t)n);
+    size_t n = page.len;
+    const char *body = memmem(answer, n, "\r\n\r\n", 4);
+    if (n < 12 || memcmp(answer, "HTTP/1.1 200", 12) != 0 || body == NULL) {
+        const char *eol = memchr(answer, '\r', n);
         log_msg("status: %s: not a status page: '%.*s'", a->text,
-                (int)(eol != NULL ? eol - answer : (n > 80 ? 80 : n)), answer);
+                (int)(eol != NULL ? eol - answer : (n > 80 ? 80 : (ptrdiff_t)n)), answer);
         return 1;
     }
     body += 4;

@@ -32,29 +32,23 @@ dribble=$((body_timeout + 3))
 dribbled=$!
 pids="$pids $stalled $dribbled"
 
-wait "$stalled"
-status=$?
-got=$(cat "$workdir/stalled")
-# nginx ends a request that timed out without an answer (it closes); the
-# second may round either way.
-case $got in
-    "closed after $body_timeout s" | "closed after $((body_timeout + 1)) s") cut=0 ;;
-    *) cut=1 ;;
-esac
-[ "$status" -eq 0 ] && [ "$cut" -eq 0 ]
+# ended_as PID FILE WHAT S: the probe PID exited 0 having printed "WHAT after
+# S s" or S + 1 s (the second may round either way); $got holds what it printed.
+ended_as() {
+    wait "$1"
+    status=$?
+    got=$(cat "$2")
+    [ "$status" -eq 0 ] && { [ "$got" = "$3 after $4 s" ] || [ "$got" = "$3 after $(($4 + 1)) s" ]; }
+}
+
+# nginx ends a request that timed out without an answer: it closes.
+ended_as "$stalled" "$workdir/stalled" closed "$body_timeout"
 ok $? "a body that stops after 1 byte is cut at client_body_timeout ($body_timeout s): $got"
 grep -q '"POST / HTTP/1.1" 408 ' "$workdir/nginx/logs/access.log"
 ok $? "nginx logs it as 408"
 
-wait "$dribbled"
-status=$?
-got=$(cat "$workdir/dribbled")
 # Its last byte leaves after dribble - 1 s.
-case $got in
-    "HTTP/1.1 200 OK after $((dribble - 1)) s" | "HTTP/1.1 200 OK after $dribble s") served=0 ;;
-    *) served=1 ;;
-esac
-[ "$status" -eq 0 ] && [ "$served" -eq 0 ]
+ended_as "$dribbled" "$workdir/dribbled" "HTTP/1.1 200 OK" $((dribble - 1))
 ok $? "a body dribbled a byte a second past the limit is not cut (the timer restarts on each read): $got"
 is "$(curl -s --max-time 5 "http://127.0.0.1:$http_port/")" "Hello World!" "the service still answers"
 
