@@ -49,6 +49,7 @@ nginx/hello-fcgi.conf @@ s/fastcgi_keep_conn on;/fastcgi_keep_conn off;/ @@ test
 nginx/hello-fcgi.conf @@ s/    keepalive 512;// @@ tests/nginx/nginx-upstream.sh @@ nginx: keepalive pool
 nginx/hello-fcgi.conf @@ s/        fastcgi_param REQUEST_METHOD  \$request_method;// @@ tests/nginx/nginx-upstream.sh @@ nginx: REQUEST_METHOD
 nginx/hello-fcgi.conf @@ s/fastcgi_param CONTENT_LENGTH  \$content_length;// @@ tests/nginx/nginx-upstream.sh @@ nginx: CONTENT_LENGTH
+nginx/hello-fcgi.conf @@ s/fastcgi_param REQUEST_ID      \$request_id;// @@ tests/nginx/nginx-upstream.sh @@ nginx: REQUEST_ID
 nginx/hello-fcgi.conf @@ s/fastcgi_read_timeout 10s;/fastcgi_read_timeout 60s;/ @@ tests/nginx/nginx-upstream.sh @@ nginx: fastcgi_read_timeout
 nginx/hello-fcgi.conf @@ s/client_max_body_size 1m;/client_max_body_size 10m;/ @@ tests/nginx/http-limits.sh @@ nginx: client_max_body_size
 nginx/hello-fcgi.conf @@ s/client_body_timeout 10s;/client_body_timeout 30s;/ @@ tests/nginx/body-timeout.sh @@ nginx: client_body_timeout

@@ -8,6 +8,9 @@ set -eu
 
 DEBIAN_TAG=debian:trixie-slim
 NGINX_TAG=nginx:1.30
+# The monitoring profile's images (docker-compose.yml, docs/operate.md).
+PROMETHEUS_TAG=prom/prometheus:v3.5.3
+EXPORTER_TAG=nginx/nginx-prometheus-exporter:1.5.1
 STANDIN_LABEL=org.hello-fcgi.stand-in
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -79,6 +82,54 @@ EOD
     rm -rf "$dir"
 }
 
+# What .prometheus/Dockerfile and the stack rely on in the official
+# Prometheus image: /bin/prometheus as the entrypoint, the same default
+# command, uid 65534 owning /prometheus (its data), and wget (the official
+# image is busybox-based) for the health check and the tests' API queries.
+# Debian's package is an older Prometheus (2.x): the scrape configuration and
+# the HTTP API the project uses are the same in both.
+standin_prometheus() {
+    dir=$(mktemp -d)
+    cat >"$dir/Dockerfile" <<'EOD'
+FROM debian:trixie-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends prometheus wget \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /prometheus \
+ && chown 65534:65534 /prometheus
+LABEL org.hello-fcgi.stand-in=true
+USER 65534:65534
+EXPOSE 9090
+VOLUME ["/prometheus"]
+WORKDIR /prometheus
+ENTRYPOINT ["/bin/prometheus"]
+CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+EOD
+    echo "building a stand-in $PROMETHEUS_TAG from Debian's prometheus"
+    docker build -q -t "$PROMETHEUS_TAG" "$dir" >/dev/null
+    rm -rf "$dir"
+}
+
+# The official exporter image: the binary as /usr/bin/nginx-prometheus-exporter,
+# its entrypoint, port 9113, no shell.
+standin_exporter() {
+    dir=$(mktemp -d)
+    cat >"$dir/Dockerfile" <<'EOD'
+FROM debian:trixie-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends prometheus-nginx-exporter \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s prometheus-nginx-exporter /usr/bin/nginx-prometheus-exporter
+LABEL org.hello-fcgi.stand-in=true
+USER 65534:65534
+EXPOSE 9113
+ENTRYPOINT ["/usr/bin/nginx-prometheus-exporter"]
+EOD
+    echo "building a stand-in $EXPORTER_TAG from Debian's prometheus-nginx-exporter"
+    docker build -q -t "$EXPORTER_TAG" "$dir" >/dev/null
+    rm -rf "$dir"
+}
+
 # nginx_branch TAG: "1.30" for an image whose nginx is 1.30.x.
 nginx_branch() {
     docker run --rm --entrypoint nginx "$1" -v 2>&1 | sed -n 's|.*nginx/\([0-9]*\.[0-9]*\).*|\1|p'
@@ -99,3 +150,5 @@ if have "$NGINX_TAG" && [ "$(nginx_branch "$NGINX_TAG")" != "${NGINX_TAG#nginx:}
     docker image rm "$NGINX_TAG" >/dev/null
 fi
 ensure "$NGINX_TAG" standin_nginx
+ensure "$PROMETHEUS_TAG" standin_prometheus
+ensure "$EXPORTER_TAG" standin_exporter

@@ -140,8 +140,7 @@ deploy() {
         HTTP_PORT=8888 docker stack deploy -c "$1" "$2"
 }
 deploy "$workdir/plain.yml" "$stack" >"$workdir/deploy" 2>&1 || bail "docker stack deploy failed: $(cat "$workdir/deploy")"
-wait_until 120000 sh -c "[ \"\$(docker service ls -f name=$app --format '{{.Replicas}}')\" = 3/3 ] \
-    && [ \"\$(docker service ls -f name=${stack}_nginx --format '{{.Replicas}}')\" = $nodes/$nodes ]"
+wait_until 120000 converged "$app" 3 && wait_until 60000 converged "${stack}_nginx" "$nodes"
 ok $? "3 app replicas and $nodes nginx (one per edge node) run: $(docker service ls -f name="$stack" --format '{{.Name}} {{.Replicas}}' | tr '\n' ' ')"
 case $(image_of) in
     "$registry/hello-fcgi:latest@sha256:"*) ok 0 "the app's service runs the image by digest" ;;
@@ -223,11 +222,11 @@ node2=$(DOCKER_HOST=$(node_sock 2) docker info -f '{{.Swarm.NodeID}}')
 drain_and_return() {
     docker node update --availability drain "$node2" || return 1
     wait_until 120000 sh -c "[ -z \"\$(docker node ps -f desired-state=running -q $node2)\" ] \
-        && [ \"\$(docker service ls -f name=$app --format '{{.Replicas}}')\" = 3/3 ] \
         && [ -z \"\$(DOCKER_HOST=$(node_sock 2) docker ps -q -f label=com.docker.stack.namespace=$stack)\" ]" || return 1
+    wait_until 120000 converged "$app" 3 || return 1
     echo "drained: $(docker service ps -f desired-state=running --format '{{.Node}}' "$app" | sort | uniq -c | tr '\n' ' ')"
     docker node update --availability active "$node2" || return 1
-    wait_until 60000 sh -c "[ \"\$(docker service ls -f name=${stack}_nginx --format '{{.Replicas}}')\" = $nodes/$nodes ]" || return 1
+    wait_until 60000 converged "${stack}_nginx" "$nodes" || return 1
     # Back in haproxy once its health check passes twice.
     sleep 4
 }
@@ -284,8 +283,7 @@ enc=${stack}enc
 HELLO_FCGI_IMAGE=$registry/hello-fcgi:latest HELLO_FCGI_NGINX_IMAGE=$registry/hello-fcgi-nginx:latest \
     HTTP_PORT=8889 docker stack deploy -c docker-compose.yml "$enc" >"$workdir/deploy" 2>&1 \
     || bail "docker stack deploy of the shipped file failed: $(cat "$workdir/deploy")"
-wait_until 120000 sh -c "[ \"\$(docker service ls -f name=${enc}_app --format '{{.Replicas}}')\" = 3/3 ] \
-    && [ \"\$(docker service ls -f name=${enc}_nginx --format '{{.Replicas}}')\" = $nodes/$nodes ]"
+wait_until 120000 converged "${enc}_app" 3 && wait_until 60000 converged "${enc}_nginx" "$nodes"
 ok $? "the shipped stack (encrypted overlay) runs beside it"
 is "$(docker network inspect -f '{{index .Options "encrypted"}}' "${enc}_fcgi")" true "its fcgi overlay is encrypted"
 # The check must fail exactly when an engine could not set up the tunnel.
@@ -314,8 +312,8 @@ kill_node2() {
     host_docker kill "$cluster-node2" >/dev/null || return 1
     t_kill=$(now_ms)
     wait_until 120000 sh -c "[ \"\$(docker node inspect -f '{{.Status.State}}' $node2)\" = down ] \
-        && [ \$(docker ps -q -f label=com.docker.swarm.service.name=$app | wc -l) -eq 3 ] \
-        && [ \"\$(docker service ls -f name=$app --format '{{.Replicas}}')\" = 3/3 ]" || return 1
+        && [ \$(docker ps -q -f label=com.docker.swarm.service.name=$app | wc -l) -eq 3 ]" || return 1
+    wait_until 60000 converged "$app" 3 || return 1
     echo "recovered in $(( $(now_ms) - t_kill )) ms"
     # Load a while longer: nginx must have stopped sending to the dead addresses.
     sleep 5

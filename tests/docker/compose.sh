@@ -82,7 +82,8 @@ is "$(curl -s -D - -o /dev/null "$url/" | grep -i '^server:')" "$(printf 'Server
 is "$(docker inspect -f '{{len .NetworkSettings.Ports}}' $apps | sort -u)" 0 "no app replica publishes a port"
 is "$(docker port "$nginx" | cut -d ' ' -f 1 | sort -u)" 8888/tcp "nginx publishes only 8888"
 is "$(docker inspect -f '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}' "$app")" \
-    "${COMPOSE_PROJECT_NAME}_fcgi " "the app is on one network, fcgi"
+    "${COMPOSE_PROJECT_NAME}_fcgi ${COMPOSE_PROJECT_NAME}_metrics " \
+    "the app is on two networks: fcgi (nginx) and metrics (Prometheus)"
 is "$(docker network inspect -f '{{.Internal}}' "${COMPOSE_PROJECT_NAME}_fcgi") $(docker network inspect \
     -f '{{range .Containers}}{{.Name}} {{end}}' "${COMPOSE_PROJECT_NAME}_fcgi" | tr ' ' '\n' | sed 's/-[0-9]*$//' | grep . | sort -u | tr '\n' ' ')" \
     "true ${COMPOSE_PROJECT_NAME}-app ${COMPOSE_PROJECT_NAME}-nginx " \

@@ -34,7 +34,12 @@ lossless() {
 }
 image_of() { docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$app"; }
 update_state() { docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$app"; }
-replicas() { docker service ls -f name="$app" --format '{{.Replicas}}'; }
+# replicas_of SERVICE: its running/desired replicas ("3/3"). By exact name:
+# `docker service ls -f name=` matches prefixes (nginx, nginx-exporter).
+replicas_of() { docker service ls --format '{{.Name}} {{.Replicas}}' | awk -v s="$1" '$1 == s {print $2}'; }
+replicas() { replicas_of "$app"; }
+# converged SERVICE N: SERVICE runs N of N replicas.
+converged() { [ "$(replicas_of "$1")" = "$2/$2" ]; }
 # scale N...: scales the app to each N in turn; prints "scaled to N: R/R".
 # `docker service scale --detach=false` returns on a scale-down while the
 # removed tasks still drain for their stop grace period: a scale is done

@@ -58,7 +58,9 @@ is "$(docker service inspect -f '{{range .Endpoint.Ports}}{{.TargetPort}}:{{.Pub
     "8888:host " "nginx publishes only 8888, in host mode"
 is "$(docker network inspect -f '{{.Driver}} internal={{.Internal}} encrypted={{index .Options "encrypted"}}' "${stack}_fcgi")" \
     "overlay internal=true encrypted=true" "the app's network: overlay, internal, encrypted"
-is "$(docker service inspect -f '{{len .Spec.TaskTemplate.Networks}}' "$app")" 1 "the app is on that network only"
+is "$(docker service inspect -f '{{range .Spec.TaskTemplate.Networks}}{{.Target}} {{end}}' "$app" | tr ' ' '\n' \
+    | xargs -r -n 1 docker network inspect -f '{{.Name}}' | sort | tr '\n' ' ')" "${stack}_fcgi ${stack}_metrics " \
+    "the app is on that network and the metrics network only"
 # What Swarm keeps of the hardening (it drops no-new-privileges: docs/scale-out.md).
 for svc in app nginx; do
     c=$(docker ps -q -f "label=com.docker.swarm.service.name=${stack}_$svc" | head -n 1)

@@ -17,6 +17,12 @@ ok $? "GET: REQUEST_METHOD=GET, what the app reads to leave out a HEAD's body"
 curl -s --data-binary hello "$url/form" >"$workdir/post"
 grep -qx 'REQUEST_METHOD=POST' "$workdir/post" && grep -qx 'CONTENT_LENGTH=5' "$workdir/post"
 ok $? "POST: REQUEST_METHOD=POST and CONTENT_LENGTH=5"
+# nginx's request id, for the app's log lines: 32 hex digits, another per
+# request.
+id1=$(sed -n 's/^REQUEST_ID=//p' "$workdir/get")
+id2=$(sed -n 's/^REQUEST_ID=//p' "$workdir/post")
+echo "$id1" | grep -qx '[0-9a-f]\{32\}' && echo "$id2" | grep -qx '[0-9a-f]\{32\}' && [ "$id1" != "$id2" ]
+ok $? "REQUEST_ID: nginx's \$request_id, one per request ($id1, $id2)"
 grep -qx 'FCGI_KEEP_CONN=1' "$workdir/get"
 ok $? "nginx asks the app to keep the connection (fastcgi_keep_conn on)"
 # The upstream pool: after the requests above, nginx still holds the
