@@ -27,9 +27,13 @@ server {
     }
 }
 EOC
-chmod 644 "$workdir/ceiling.conf"
+# The image's internal side (status.conf) passes to the app's upstream,
+# which the ceiling does not define: it is emptied.
+: >"$workdir/empty.conf"
+chmod 644 "$workdir/ceiling.conf" "$workdir/empty.conf"
 docker run -d --name "$ceiling_name" --read-only --tmpfs /tmp -p "127.0.0.1:$ceiling_port:8888" \
-    -v "$workdir/ceiling.conf:/etc/nginx/conf.d/default.conf:ro" hello-fcgi-nginx >/dev/null \
+    -v "$workdir/ceiling.conf:/etc/nginx/conf.d/default.conf:ro" \
+    -v "$workdir/empty.conf:/etc/nginx/conf.d/status.conf:ro" hello-fcgi-nginx >/dev/null \
     || bail "the ceiling container did not start"
 wait_until 60000 curl -sf -o /dev/null "http://127.0.0.1:$stack_port/" || bail "the stack does not answer"
 wait_until 30000 curl -sf -o /dev/null "http://127.0.0.1:$ceiling_port/" || bail "the ceiling does not answer"

@@ -63,10 +63,13 @@ value() { api "query?query=$(uri "$1")" | jq -r '.data.result[0].value[1] // "no
 # fresh EXPR SERIES T: EXPR once every series of SERIES has a sample scraped
 # after the unix time T (waits up to 30 s: six scrapes); "stale" if never.
 fresh() {
+    # T is whole seconds, taken after the event: a scrape in T's own second
+    # may precede it, so only one after T + 1 counts.
+    after_event=$(( $3 + 1 ))
     limit=$(( $(date +%s) + 30 ))
     while [ "$(date +%s)" -lt "$limit" ]; do
         oldest=$(value "min(timestamp($2))")
-        if [ "$oldest" != none ] && awk -v o="$oldest" -v t="$3" 'BEGIN {exit !(o > t)}'; then
+        if [ "$oldest" != none ] && awk -v o="$oldest" -v t="$after_event" 'BEGIN {exit !(o > t)}'; then
             value "$1"
             return
         fi
