@@ -15,6 +15,12 @@
  * would do with it (apply_rules). The name-value pairs inside PARAMS and
  * GET_VALUES records are walked by a third, byte-wise parser (pairs_feed),
  * since a pair may be split over several records.
+ *
+ * Where libfcgi's reading departs from the specification, the rules follow
+ * libfcgi (its FillBuffProc and ReadParams) or refuse: a front end never
+ * sends those shapes, and each of them once let a pair the guard had not
+ * seen reach libfcgi's allocation (tests/fuzz found two of them; the
+ * others were found reading libfcgi beside those).
  */
 
 /* Where the pair parser is inside a name-value pair. */
@@ -117,6 +123,24 @@ static bool check_values(const unsigned char *content, size_t clen, struct guard
     return true;
 }
 
+/* libfcgi refuses a BEGIN_REQUEST for request 0 or whose body is not 8
+ * bytes; and it forgets the padding of the one it accepts, reading the next
+ * header from inside that padding, where the guard would not look. No
+ * front end pads an 8-byte body. Returns true, with *r the refusal, if rec
+ * is one of those. */
+static bool begin_refused(const struct fcgi_record *rec, struct guard_result *r)
+{
+    if (rec->request_id == FCGI_NULL_REQUEST_ID)
+        *r = reject("a BEGIN_REQUEST record for request 0", -1);
+    else if (rec->content_len != sizeof(FCGI_BeginRequestBody))
+        *r = reject("a BEGIN_REQUEST record whose body is not 8 bytes", (long)rec->content_len);
+    else if (rec->padding_len != 0)
+        *r = reject("a padded BEGIN_REQUEST record", (long)rec->padding_len);
+    else
+        return false;
+    return true;
+}
+
 /* What the guard has learned of the request's start so far. */
 struct start {
     struct pairs params;
@@ -183,7 +207,24 @@ static bool apply_rules(struct start *st, const struct frame *f, struct guard_re
         return true;
     }
     if (rec->type == FCGI_BEGIN_REQUEST && st->request_id < 0) {
+        if (begin_refused(rec, r))
+            return true;
         st->request_id = id;
+    } else if (id == FCGI_NULL_REQUEST_ID && !st->ready && rec->type != FCGI_GET_VALUES
+               && rec->type != FCGI_BEGIN_REQUEST) {
+        /* libfcgi answers FCGI_UNKNOWN_TYPE and then hands the record's
+         * content to whatever stream it is reading: the parameters, where
+         * it would be parsed unchecked. */
+        *r = reject("a management record of unknown type before the parameters end",
+                    (long)rec->type);
+        return true;
+    } else if (id != FCGI_NULL_REQUEST_ID && id != st->request_id && !st->ready
+               && rec->type != FCGI_BEGIN_REQUEST && rec->content_len == 0) {
+        /* libfcgi passes over another request's records, but an empty one
+         * leaves it passing over the next record's content too: one of the
+         * parameters, which the guard would then read out of step with it. */
+        *r = reject("an empty record of another request before the parameters end", id);
+        return true;
     } else if (rec->type == FCGI_PARAMS && id == st->request_id && !st->ready) {
         uint32_t bad = 0;
         if (rec->content_len == 0) {

@@ -8,7 +8,8 @@ addr=127.0.0.1:$port
 # One thread: any case that pinned it would starve the check that follows.
 start_app "$addr" --threads 1
 
-for case in random bad-version truncated unknown-type huge-param param-overflow disconnect; do
+for case in random bad-version truncated unknown-type huge-param param-overflow \
+    padded-begin empty-other-request unknown-management disconnect; do
     "$PROBE" hostile "$addr" "$case" 2>"$workdir/err"
     ok $? "$case: sent; the app closed the connection or answered, within 3 s $(cat "$workdir/err")"
     "$APP" --healthcheck --listen "$addr" 2>"$workdir/err"
@@ -18,6 +19,12 @@ done
 grep -q '^hello-fcgi: refused a request from 127\.0\.0\.1:[0-9]* whose parameters exceed 65536 bytes, and could not answer 431: ' \
     "$workdir/app.log"
 ok $? "param-overflow (CVE-2025-23016's shape) is refused before libfcgi reads it"
+for refusal in 'a padded BEGIN_REQUEST record: 8' \
+    'an empty record of another request before the parameters end: 9' \
+    'a management record of unknown type before the parameters end: 11'; do
+    grep -qF ": $refusal" "$workdir/app.log"
+    ok $? "refused before libfcgi misreads it: $refusal"
+done
 # A refusal's log line names the bad value and the peer, as nginx's do.
 grep -q '^hello-fcgi: refused a FastCGI connection from 127\.0\.0\.1:[0-9]*: unsupported FastCGI protocol version: 2$' \
     "$workdir/app.log"

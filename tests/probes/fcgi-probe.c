@@ -403,6 +403,39 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
         return long_lengths(buf, 0x7fffffff, 0x7fffffff);
     if (strcmp(name, "param-overflow") == 0)
         return long_lengths(buf, 0x40000000, 0x40000000);
+    /* Three ways libfcgi reads a pair the specification says is no pair,
+     * each carrying CVE-2025-23016's shape (app/fcgi_guard.c refuses them):
+     * a BEGIN_REQUEST's padding read as a PARAMS header; an empty record
+     * of another request, after which libfcgi passes over the next
+     * record's content too; a management record of unknown type, whose
+     * content libfcgi reads as parameters. */
+#define OVERFLOW 0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'
+#define BEGIN 1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+    static const unsigned char padded_begin[] = {
+        1, 1, 0, 1, 0, 8, 8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 4, 0, 1, 0, 17, 0, 0,
+        1, 5, 0, 9, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+    static const unsigned char empty_other[] = {
+        BEGIN, 1, 5, 0, 9, 0, 0, 0, 0, 1, 4, 0, 1, 0, 3, 0, 0, 1, 9, 'N',
+        1, 4, 0, 1, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+    static const unsigned char unknown_management[] = {
+        BEGIN, 1, 11, 0, 0, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+#undef OVERFLOW
+#undef BEGIN
+    static const struct {
+        const char *name;
+        const unsigned char *bytes;
+        size_t len;
+    } misread[] = {
+        {"padded-begin", padded_begin, sizeof padded_begin},
+        {"empty-other-request", empty_other, sizeof empty_other},
+        {"unknown-management", unknown_management, sizeof unknown_management},
+    };
+    for (size_t i = 0; i < sizeof misread / sizeof misread[0]; i++) {
+        if (strcmp(name, misread[i].name) == 0) {
+            memcpy(buf, misread[i].bytes, misread[i].len);
+            return misread[i].len;
+        }
+    }
     if (strcmp(name, "disconnect") == 0) {
         memcpy(buf, req, n - 8); /* all but the end of STDIN */
         return n - 8;

@@ -140,12 +140,13 @@ static void expect_next_header(struct wire *w)
     w->need = w->len + FCGI_HEADER_LEN;
 }
 
-/* A plain request start; pad is every record's padding. */
+/* A plain request start; pad is the padding of every record but
+ * BEGIN_REQUEST (b_begin_padded). */
 static void b_get(struct wire *w, size_t pad)
 {
     struct wire *s = new_stream();
     base_pairs(s);
-    begin(w, 1, (unsigned)pad);
+    begin(w, 1, 0);
     params(w, 1, s, 0, s->len, FCGI_MAX_LENGTH, (unsigned)pad);
     record(w, FCGI_PARAMS, 1, NULL, 0, (unsigned)pad);
 }
@@ -441,6 +442,10 @@ static void b_then_version(struct wire *w, size_t version)
     header(w, (unsigned)version, FCGI_STDIN, 1, 0, 0);
 }
 
+/* The pair of CVE-2025-23016's shape (b_cve_2025_23016), as the content of
+ * a record the guard must not take for anything else. */
+static const unsigned char cve_pair[] = {0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'};
+
 /* Request 2's records, insane ones included, come between request 1's. */
 static void b_other_request(struct wire *w, size_t unused)
 {
@@ -449,10 +454,68 @@ static void b_other_request(struct wire *w, size_t unused)
     base_pairs(s);
     begin(w, 1, 0);
     params(w, 1, s, 0, 3, FCGI_MAX_LENGTH, 0);
-    static const unsigned char huge[] = {0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'};
-    record(w, FCGI_PARAMS, 2, huge, sizeof huge, 0);
-    params_end(w, 2);
+    record(w, FCGI_PARAMS, 2, cve_pair, sizeof cve_pair, 0);
     params(w, 1, s, 3, s->len, FCGI_MAX_LENGTH, 0);
+    params_end(w, 1);
+}
+
+/* An empty record of request 9 (`before` the BEGIN_REQUEST, or amid the
+ * parameters): libfcgi then passes over the next record's content as well,
+ * a pair's lengths and name, and reads the pair of CVE-2025-23016's shape
+ * that the guard takes for that pair's value. */
+static void b_empty_other(struct wire *w, size_t before)
+{
+    if (before)
+        record(w, FCGI_STDIN, 9, NULL, 0, 0);
+    begin(w, 1, 0);
+    if (!before)
+        record(w, FCGI_STDIN, 9, NULL, 0, 0);
+    static const unsigned char announce[] = {1, sizeof cve_pair, 'N'};
+    record(w, FCGI_PARAMS, 1, announce, sizeof announce, 0);
+    record(w, FCGI_PARAMS, 1, cve_pair, sizeof cve_pair, 0);
+    params_end(w, 1);
+}
+
+/* A management record of an unknown type (11) carrying the pair of
+ * CVE-2025-23016's shape: libfcgi reads its content as parameters. `where`:
+ * 0 before the BEGIN_REQUEST, 1 amid the parameters, 2 after them. */
+static void b_unknown_management(struct wire *w, size_t where)
+{
+    struct wire *s = new_stream();
+    base_pairs(s);
+    if (where == 0)
+        record(w, 11, FCGI_NULL_REQUEST_ID, cve_pair, sizeof cve_pair, 0);
+    begin(w, 1, 0);
+    params(w, 1, s, 0, 5, FCGI_MAX_LENGTH, 0);
+    if (where == 1)
+        record(w, 11, FCGI_NULL_REQUEST_ID, cve_pair, sizeof cve_pair, 0);
+    params(w, 1, s, 5, s->len, FCGI_MAX_LENGTH, 0);
+    params_end(w, 1);
+    if (where == 2)
+        record(w, 11, FCGI_NULL_REQUEST_ID, cve_pair, sizeof cve_pair, 0);
+}
+
+/* A BEGIN_REQUEST padded by 8 bytes that are a PARAMS header: libfcgi reads
+ * them as one, and its content, a record of request 9 to the guard, as a
+ * pair that ends just before the pair of CVE-2025-23016's shape. */
+static void b_begin_padded(struct wire *w, size_t unused)
+{
+    (void)unused;
+    const unsigned char body[8] = {0, FCGI_RESPONDER, 0};
+    header(w, FCGI_VERSION_1, FCGI_BEGIN_REQUEST, 1, sizeof body, FCGI_HEADER_LEN);
+    put(w, body, sizeof body);
+    header(w, FCGI_VERSION_1, FCGI_PARAMS, 1, FCGI_HEADER_LEN + sizeof cve_pair, 0);
+    header(w, FCGI_VERSION_1, FCGI_STDIN, 9, sizeof cve_pair, 0);
+    put(w, cve_pair, sizeof cve_pair);
+    params_end(w, 1);
+}
+
+/* A BEGIN_REQUEST that libfcgi refuses: 0 for request 0, else one whose
+ * body is `kind` bytes. */
+static void b_begin_refused(struct wire *w, size_t kind)
+{
+    static const unsigned char body[16] = {0, FCGI_RESPONDER, 0};
+    record(w, FCGI_BEGIN_REQUEST, kind == 0 ? 0 : 1, body, kind == 0 ? 8 : kind, 0);
     params_end(w, 1);
 }
 
@@ -466,7 +529,6 @@ static void b_second_begin(struct wire *w, size_t unused)
     begin(w, 1, 0);
     begin(w, 2, 0);
     params(w, 2, s, 0, s->len, FCGI_MAX_LENGTH, 0);
-    params_end(w, 2);
     expect_next_header(w);
 }
 
@@ -482,8 +544,14 @@ struct guard_case {
 /* clang-format off */
 static const struct guard_case cases[] = {
     {"a GET: BEGIN_REQUEST, PARAMS, empty PARAMS", b_get, 0, GUARD_READY, NULL},
-    {"every record padded by 7", b_get, 7, GUARD_READY, NULL},
-    {"every record padded by 255 bytes of 0xff", b_get, 255, GUARD_READY, NULL},
+    {"every record but BEGIN_REQUEST padded by 7", b_get, 7, GUARD_READY, NULL},
+    {"every record but BEGIN_REQUEST padded by 255 bytes of 0xff", b_get, 255, GUARD_READY,
+     NULL},
+    {"a padded BEGIN_REQUEST, its padding a PARAMS header to libfcgi", b_begin_padded, 0,
+     GUARD_REJECT, "padded BEGIN_REQUEST"},
+    {"a BEGIN_REQUEST for request 0", b_begin_refused, 0, GUARD_REJECT, "request 0"},
+    {"a BEGIN_REQUEST with a 7-byte body", b_begin_refused, 7, GUARD_REJECT, "not 8 bytes"},
+    {"a BEGIN_REQUEST with a 16-byte body", b_begin_refused, 16, GUARD_REJECT, "not 8 bytes"},
     {"no bytes yet", b_empty, 0, GUARD_MORE, NULL},
     {"no parameters at all", b_no_params, 0, GUARD_READY, NULL},
 
@@ -571,6 +639,16 @@ static const struct guard_case cases[] = {
      GUARD_READY, NULL},
     {"a second BEGIN_REQUEST's parameters complete nothing", b_second_begin, 0,
      GUARD_MORE, NULL},
+    {"an empty record of another request before BEGIN_REQUEST", b_empty_other, 1,
+     GUARD_REJECT, "empty record of another request"},
+    {"an empty record of another request amid the parameters", b_empty_other, 0,
+     GUARD_REJECT, "empty record of another request"},
+    {"a management record of unknown type before BEGIN_REQUEST", b_unknown_management, 0,
+     GUARD_REJECT, "unknown type"},
+    {"a management record of unknown type amid the parameters", b_unknown_management, 1,
+     GUARD_REJECT, "unknown type"},
+    {"a management record of unknown type after the parameters is the body's",
+     b_unknown_management, 2, GUARD_READY, NULL},
 };
 /* clang-format on */
 
@@ -627,8 +705,8 @@ static void reset(void)
     w.need = 0;
 }
 
-/* Every proper prefix of a start (BEGIN_REQUEST padded by 1, PARAMS with a
- * wide length padded by 3, empty PARAMS) must wait for the rest of the
+/* Every proper prefix of a start (BEGIN_REQUEST, PARAMS with a wide length
+ * padded by 3, empty PARAMS) must wait for the rest of the
  * record it cuts: its header first, then the whole record with padding. */
 static void prefixes(void)
 {
@@ -637,7 +715,7 @@ static void prefixes(void)
     put_length(s, 1, 0);
     put_length(s, 2, 1);
     put(s, "Abc", 3);
-    begin(&w, 1, 1);
+    begin(&w, 1, 0);
     params(&w, 1, s, 0, s->len, FCGI_MAX_LENGTH, 3);
     params_end(&w, 1);
 
