@@ -209,6 +209,20 @@ ok $? "nginx/check-replicas.sh: every replica reachable from every nginx ($(grep
 grep UNREACHABLE "$workdir/check" | sed 's/^/# /'
 
 # --- operations under load, through haproxy ----------------------------------
+# Each operation's verdict; when requests failed, what every nginx logged
+# about its upstreams meanwhile and what haproxy logged (failures only).
+op_since=$(date +%s)
+haproxy_mark=0
+verdict() {
+    lossless "$1"
+    if [ "$load_failed" -ne 0 ]; then
+        docker service logs --raw --since "$op_since" "${stack}_nginx" 2>&1 | grep '\[error\]' | head -n 20 | sed 's/^/# nginx: /'
+        tail -n +$(( haproxy_mark + 1 )) "$workdir/haproxy.log" | head -n 20 | sed 's/^/# haproxy: /'
+    fi
+    op_since=$(date +%s)
+    haproxy_mark=$(wc -l <"$workdir/haproxy.log")
+}
+
 under steady sleep 5
 ok $(( load_failed != 0 )) "steady: no request failed"
 diag "cluster throughput through haproxy: $load_rps req/s ($nodes nodes, 3 replicas)"
@@ -233,11 +247,11 @@ drain_and_return() {
 under "drain of node 2 and its return" drain_and_return
 op_ok "node 2 drained (its tasks gone, 3 replicas elsewhere), then active again"
 grep '^drained' "$workdir/op" | sed 's/^/# /'
-lossless "drain of node 2 and its return"
+verdict "drain of node 2 and its return"
 
 under "rolling update (--force)" docker service update --detach=false --force "$app"
 op_ok "docker service update --force"
-lossless "rolling update (--force)"
+verdict "rolling update (--force)"
 
 under "update to a new image" docker service update --detach=false --image "$registry/hello-fcgi:cluster-next" "$app"
 op_ok "docker service update --image (from the registry)"
@@ -245,18 +259,18 @@ case "$(image_of) $(update_state)" in
     "$registry/hello-fcgi:cluster-next@sha256:"*" completed") ok 0 "the new image is deployed, by digest" ;;
     *) ok 1 "the new image is deployed, by digest"; diag "$(image_of) $(update_state)" ;;
 esac
-lossless "update to a new image"
+verdict "update to a new image"
 
 under "rollback (docker service rollback)" docker service rollback --detach=false "$app"
 op_ok "docker service rollback"
 case "$(image_of)" in "$registry/hello-fcgi:latest@"*) ok 0 "the previous image is back" ;; *) ok 1 "the previous image is back" ;; esac
-lossless "rollback (docker service rollback)"
+verdict "rollback (docker service rollback)"
 
 under "scale 3 -> 6 -> 1 -> 3" scale 6 1 3
 op_ok "docker service scale"
 scaled_through 6 1 3
 ok $? "each scale converged: $(grep '^scaled' "$workdir/op" | tr '\n' ' ')"
-lossless "scale 3 -> 6 -> 1 -> 3"
+verdict "scale 3 -> 6 -> 1 -> 3"
 
 under "update to a broken app" docker service update --detach=false --image "$registry/hello-fcgi:cluster-broken" "$app"
 case "$(image_of) $(update_state)" in
@@ -264,13 +278,13 @@ case "$(image_of) $(update_state)" in
     *) ok 1 "Swarm rolled back by itself"; diag "$(image_of) $(update_state)" ;;
 esac
 is "$(replicas)" 3/3 "3 replicas after the rollback"
-lossless "update to a broken app"
+verdict "update to a broken app"
 
 # nginx: stop-first on each node in turn (its host-mode port); haproxy
 # sends to the other edge node meanwhile.
 under "nginx update to a new image" docker service update --detach=false --image "$registry/hello-fcgi-nginx:cluster-next" "${stack}_nginx"
 op_ok "docker service update --image of nginx"
-lossless "nginx update to a new image"
+verdict "nginx update to a new image"
 
 check_all "$stack" >"$workdir/check" 2>&1
 ok $? "after the operations, every replica is still reachable from every nginx"
@@ -331,7 +345,7 @@ for ip in $dead_ips; do
         | grep -c "upstream: \"fastcgi://$ip:9000\"") ))
 done
 in_edge=$(tail -n +$(( haproxy_lines_before + 1 )) "$workdir/haproxy.log" | grep -c ' nginx/node2 [-0-9]*/[-0-9]*/')
-diag "failed: $load_failed of $load_sent; in flight on node 2: $in_app in its app replicas ($dead_ips), $in_edge in its nginx"
+diag "failed: $load_failed of $load_sent; in flight on node 2: $in_app in its app replicas ($(echo $dead_ips)), $in_edge in its nginx"
 [ "$load_failed" -le $(( in_app + in_edge )) ]
 ok $? "node loss: failed requests ($load_failed) at most those in flight on node 2 ($in_app + $in_edge)"
 # After the recovery nginx sends nothing to the dead addresses: the last

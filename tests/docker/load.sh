@@ -46,6 +46,6 @@ load_stop() {
     load_sockerr=$(( $4 + $7 ))
     load_failed=$(( load_non2xx + load_sockerr ))
     load_rps=$(( ($2 + $5) * 1000 / (load_ms > 0 ? load_ms : 1) ))
-    diag "$1: $load_sent requests sent ($LOAD_GET GET + $LOAD_POST POST connections), $(( load_sent - load_failed )) 2xx, $load_non2xx non-2xx, $load_sockerr socket errors, $(( load_ms / 1000 )).$(( load_ms % 1000 / 100 )) s, $load_rps req/s"
+    diag "$1: $load_sent requests sent ($LOAD_GET GET + $LOAD_POST POST connections), $(( load_sent - load_failed )) 2xx, $load_non2xx non-2xx ($3 GET, $6 POST), $load_sockerr socket errors, $(( load_ms / 1000 )).$(( load_ms % 1000 / 100 )) s, $load_rps req/s"
     grep -q ' requests in ' "$workdir/load.get" && grep -q ' requests in ' "$workdir/load.post" && [ "$early" -eq 0 ]
 }
