@@ -35,19 +35,10 @@ prom_port=$(free_port)
 # the test sends to loopback only.
 export HTTP_PORT=$http_port PROMETHEUS_PORT=$prom_port
 url=http://127.0.0.1:$http_port
-docker network inspect docker_gwbridge >/dev/null 2>&1 && had_gwbridge=1 || had_gwbridge=""
-in_swarm=""
+. "$top_srcdir/tests/docker/one-node-swarm.sh"
 teardown() {
     compose --profile monitoring down --volumes --remove-orphans >/dev/null 2>&1
-    if [ -n "$in_swarm" ]; then
-        docker stack rm "$stack" >/dev/null 2>&1
-        wait_until 60000 sh -c "[ -z \"\$(docker ps -aq -f label=com.docker.stack.namespace=$stack)\" ]" \
-            || echo "# containers of $stack still there after 60 s"
-        docker swarm leave --force >/dev/null 2>&1
-        [ -n "$had_gwbridge" ] || docker network rm docker_gwbridge >/dev/null 2>&1
-        # docker stack rm leaves volumes behind.
-        wait_until 30000 docker volume rm "${stack}_prometheus-data"
-    fi
+    swarm_down "$stack"
     cleanup
 }
 trap teardown EXIT
@@ -190,12 +181,7 @@ compose --profile monitoring down --volumes >/dev/null 2>&1
 is "$(compose config --services | sort | tr '\n' ' ')" "app nginx " "compose: without the profile, only the app and nginx"
 
 # --- Swarm ----------------------------------------------------------------------
-docker swarm init --advertise-addr 127.0.0.1 >"$workdir/init" 2>&1 \
-    || bail "docker swarm init failed: $(cat "$workdir/init")"
-in_swarm=1
-# nginx runs on the nodes labelled edge (docker-compose.yml): this one.
-docker node update --label-add edge=true "$(docker node ls -q)" >/dev/null \
-    || bail "docker node update --label-add edge=true failed"
+swarm_up
 # The images were built by the compose run above.
 MONITORING=1 docker stack deploy --resolve-image never -c docker-compose.yml "$stack" >"$workdir/deploy" 2>&1 \
     || bail "MONITORING=1 docker stack deploy failed: $(cat "$workdir/deploy")"

@@ -22,13 +22,9 @@ docker info >/dev/null 2>&1 || bail "no Docker engine answers"
 out=${OUT:-$top_srcdir/docs/rolling-update.png}
 case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 stack=hellofcgiplot
-docker network inspect docker_gwbridge >/dev/null 2>&1 && had_gwbridge=1 || had_gwbridge=""
+. "$top_srcdir/tests/docker/one-node-swarm.sh"
 teardown() {
-    docker stack rm "$stack" >/dev/null 2>&1
-    wait_until 60000 sh -c "[ -z \"\$(docker ps -aq -f label=com.docker.stack.namespace=$stack)\" ]"
-    docker swarm leave --force >/dev/null 2>&1
-    [ -n "$had_gwbridge" ] || docker network rm docker_gwbridge >/dev/null 2>&1
-    wait_until 30000 docker volume rm "${stack}_prometheus-data"
+    swarm_down "$stack"
     cleanup
 }
 trap teardown EXIT
@@ -36,11 +32,7 @@ cd "$top_srcdir" || bail "no $top_srcdir"
 
 compose --profile monitoring build >"$workdir/build" 2>&1 \
     || bail "compose --profile monitoring build failed: $(tail -n 5 "$workdir/build")"
-docker swarm init --advertise-addr 127.0.0.1 >"$workdir/init" 2>&1 \
-    || bail "docker swarm init failed: $(cat "$workdir/init")"
-# nginx runs on the nodes labelled edge (docker-compose.yml): this one.
-docker node update --label-add edge=true "$(docker node ls -q)" >/dev/null \
-    || bail "docker node update --label-add edge=true failed"
+swarm_up
 http_port=$(free_port)
 url=http://127.0.0.1:$http_port/
 HTTP_PORT=$http_port MONITORING=1 docker stack deploy --resolve-image never -c docker-compose.yml "$stack" \

@@ -19,14 +19,9 @@ docker info >/dev/null 2>&1 || bail "no Docker engine answers"
     || bail "this engine is in a swarm already: the test makes its own and leaves it"
 stack=hellofcgiswarm
 app=${stack}_app
-docker network inspect docker_gwbridge >/dev/null 2>&1 && had_gwbridge=1 || had_gwbridge=""
+. "$top_srcdir/tests/docker/one-node-swarm.sh"
 teardown() {
-    docker stack rm "$stack" >/dev/null 2>&1
-    wait_until 60000 sh -c "[ -z \"\$(docker ps -aq -f label=com.docker.stack.namespace=$stack)\" ]" \
-        || echo "# containers of $stack still there after 60 s"
-    docker swarm leave --force >/dev/null 2>&1
-    # The swarm made it; networks of the stack went with it.
-    [ -n "$had_gwbridge" ] || docker network rm docker_gwbridge >/dev/null 2>&1
+    swarm_down "$stack"
     docker image rm hello-fcgi:swarm-next hello-fcgi:swarm-broken >/dev/null 2>&1
     cleanup
 }
@@ -34,11 +29,7 @@ trap teardown EXIT
 cd "$top_srcdir" || bail "no $top_srcdir"
 
 compose build >"$workdir/build" 2>&1 || bail "compose build failed: $(tail -n 5 "$workdir/build")"
-docker swarm init --advertise-addr 127.0.0.1 >"$workdir/init" 2>&1 \
-    || bail "docker swarm init failed: $(cat "$workdir/init")"
-# nginx runs on the nodes labelled edge (docker-compose.yml): this one.
-docker node update --label-add edge=true "$(docker node ls -q)" >"$workdir/label" 2>&1 \
-    || bail "docker node update --label-add edge=true failed: $(cat "$workdir/label")"
+swarm_up
 
 http_port=$(free_port)
 url=http://127.0.0.1:$http_port/
