@@ -22,6 +22,7 @@ app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
 app/server.c @@ s/    if (!kept || atomic_load(\&s->stopping) || park(s, fd) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
 app/server.c @@ s/^    linger_then_end(s);/    (void)eventfd_write(s->wake_fd, 1);/ @@ tests/nginx/replica-stop.sh @@ stop: serve on while front ends still send
+app/server.c @@ s/LINGER_MAX_MS = 5000 }/LINGER_MAX_MS = 50000 }/ @@ tests/app/stop.sh @@ stop: the linger ends after 5 s
 app/server.c @@ s/        } else if (now - quiet_since >= QUIET_MS) {/        } else if (0) {/ @@ tests/app/stop.sh @@ stop: leave after 1 s without a request
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived

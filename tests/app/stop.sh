@@ -83,6 +83,27 @@ took=$(( $(now_ms) - t0 ))
 [ "$took" -lt 1000 ]
 ok $? "at once, since that connection was closed after its answer and no other was open ($took ms after SIGTERM)"
 
+# A front end that goes on sending, a request on another kept connection
+# every 0.7 s, would hold the stop forever: it ends at its 5 s bound.
+start_app "127.0.0.1:$port" --threads 2
+mkfifo "$workdir/drip"
+"$PROBE" drip "127.0.0.1:$port" 12 700 <"$workdir/drip" >"$workdir/dripped" 2>&1 &
+drip=$!; pids="$pids $drip"
+exec 3>"$workdir/drip"
+wait_until 5000 grep -q ready "$workdir/dripped"
+ok $? "12 kept connections are open"
+t0=$(now_ms)
+kill -TERM "$app_pid"
+echo go >&3
+exec 3>&-
+wait "$app_pid"
+status=$?
+took=$(( $(now_ms) - t0 ))
+wait "$drip"
+is "$status" 0 "SIGTERM while requests keep coming: exit 0"
+[ "$took" -ge 5000 ] && [ "$took" -lt 6000 ] && ! grep -q '^answered 12$' "$workdir/dripped"
+ok $? "at the 5 s bound: $took ms after SIGTERM, after $(tail -n 1 "$workdir/dripped") of the 12 requests"
+
 # Idle, with kept connections held open by a client that sends nothing: the
 # app leaves once none has carried a request for 1 s.
 start_app "127.0.0.1:$port" --threads 2
