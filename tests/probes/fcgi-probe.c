@@ -438,24 +438,36 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
         return long_lengths(buf, 0x7fffffff, 0x7fffffff);
     if (strcmp(name, "param-overflow") == 0)
         return long_lengths(buf, 0x40000000, 0x40000000);
+#define OVERFLOW 0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'
+#define BEGIN 1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+#define PARAMS_END 1, 4, 0, 1, 0, 0, 0, 0
     /* Three ways libfcgi reads a pair the specification says is no pair,
      * each carrying CVE-2025-23016's shape (app/fcgi_guard.c refuses them):
      * a BEGIN_REQUEST's padding read as a PARAMS header; an empty record
      * of another request, after which libfcgi passes over the next
      * record's content too; a management record of unknown type, whose
-     * content libfcgi reads as parameters. */
-#define OVERFLOW 0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'
-#define BEGIN 1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
+     * content libfcgi reads as parameters. One record or header a line. */
+    /* clang-format off */
     static const unsigned char padded_begin[] = {
-        1, 1, 0, 1, 0, 8, 8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 4, 0, 1, 0, 17, 0, 0,
-        1, 5, 0, 9, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+        1, 1, 0, 1, 0, 8, 8, 0,  0, 1, 0, 0, 0, 0, 0, 0,
+        1, 4, 0, 1, 0, 17, 0, 0, /* the padding: a PARAMS header to libfcgi */
+        1, 5, 0, 9, 0, 9, 0, 0,  /* request 9's STDIN to the guard */
+        OVERFLOW,
+        PARAMS_END};
     static const unsigned char empty_other[] = {
-        BEGIN, 1, 5, 0, 9, 0, 0, 0, 0, 1, 4, 0, 1, 0, 3, 0, 0, 1, 9, 'N',
-        1, 4, 0, 1, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+        BEGIN,
+        1, 5, 0, 9, 0, 0, 0, 0,
+        1, 4, 0, 1, 0, 3, 0, 0,  1, 9, 'N',
+        1, 4, 0, 1, 0, 9, 0, 0,  OVERFLOW,
+        PARAMS_END};
     static const unsigned char unknown_management[] = {
-        BEGIN, 1, 11, 0, 0, 0, 9, 0, 0, OVERFLOW, 1, 4, 0, 1, 0, 0, 0, 0};
+        BEGIN,
+        1, 11, 0, 0, 0, 9, 0, 0,  OVERFLOW,
+        PARAMS_END};
+    /* clang-format on */
 #undef OVERFLOW
 #undef BEGIN
+#undef PARAMS_END
     static const struct {
         const char *name;
         const unsigned char *bytes;
