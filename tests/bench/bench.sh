@@ -1,22 +1,25 @@
 #!/bin/bash
 # The benchmark: hello-fcgi behind nginx against nginx answering alone (the
-# ceiling) and against the usual libfcgi deployment, all in one run.
+# ceiling), against the least a FastCGI responder can do behind the same
+# nginx (the limit, tests/bench/limit.c) and against the usual libfcgi
+# deployment, all in one run.
 #
-#   make bench                         full run (about 6 minutes)
+#   make bench                         full run (about 17 minutes)
 #   BENCH_ROUNDS=1 BENCH_SECONDS=1 make bench     a smoke run
 #   make bench BENCH_MODE=compose      through the compose stack (root, Docker)
 #
 # Everything runs on loopback and is stopped at the end. Rounds interleave the
 # peers (A B C … A B C …) so that drift on a shared machine hits all alike.
-# Ratios to the ceiling measured in the same run are the result; absolute
-# numbers are only context.
+# Ratios to the ceiling and to the limit measured in the same run are the
+# result; absolute numbers are only context.
 set -u
 . "$top_srcdir/tests/lib.sh"
 
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 SECONDS_PER=${BENCH_SECONDS:-8}
 CONCURRENCY=${BENCH_CONCURRENCY:-32 256}
 CLASSIC=$top_builddir/tests/bench/classic
+LIMIT=$top_builddir/tests/bench/limit
 command -v wrk >/dev/null || bail "wrk not found: install the wrk package"
 
 results=$workdir/results      # peer conc round rps p50_ms p99_ms errors
@@ -32,30 +35,45 @@ to_ms() {
     esac
 }
 
-# load PEER URL CONC ROUND: one wrk run, one line in $results.
+# load PEER URL CONC ROUND: one wrk run, one line in $results; sets
+# requests to the number of requests it completed.
 load() {
     out=$(wrk -t1 -c"$3" -d"${SECONDS_PER}s" --timeout 5s --latency "$2" 2>&1)
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+    requests=$(echo "$out" | awk '/ requests in / {print $1}')
+    requests=${requests:-0}
     p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
     errs=$(echo "$out" | awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}')
     echo "$1 $3 $4 ${rps:-0} ${p50:-0} ${p99:-0} $errs" >>"$results"
 }
 
-# table PEERS...: median req/s over the rounds, and its ratio to the ceiling.
+# median_rps PEER CONC: the peer's median req/s over the rounds, or nothing.
+median_rps() {
+    awk -v p="$1" -v c="$2" '$1 == p && $2 == c {print $4}' "$results" | sort -n \
+        | awk '{v[NR] = $1} END {if (NR > 0) print v[int((NR + 1) / 2)]}'
+}
+
+# table PEERS...: median req/s over the rounds, its ratio to the ceiling,
+# and its ratio to the limit row of the same transport and keep-alive
+# (limit_for_PEER, set by add_peer; "-" for a peer without one).
 table() {
-    printf '\n%-28s %5s %10s %9s %9s %7s %9s\n' peer conc "req/s" "p50 ms" "p99 ms" errors "x ceiling"
+    printf '\n%-34s %5s %10s %9s %9s %7s %9s %7s\n' peer conc "req/s" "p50 ms" "p99 ms" errors "x ceiling" "x limit"
     for c in $CONCURRENCY; do
-        ceil=$(awk -v c="$c" '$1 == "ceiling" && $2 == c {print $4}' "$results" | sort -n \
-            | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+        ceil=$(median_rps ceiling "$c")
         for p in "$@"; do
-            awk -v p="$p" -v c="$c" '$1 == p && $2 == c' "$results" | sort -k4,4n | awk -v ceil="$ceil" '
+            eval "lp=\${limit_for_$p:-}"
+            lim=
+            [ -n "$lp" ] && lim=$(median_rps "$lp" "$c")
+            awk -v p="$p" -v c="$c" '$1 == p && $2 == c' "$results" | sort -k4,4n \
+                | awk -v ceil="${ceil:-0}" -v lim="${lim:-0}" '
                 {rps[NR] = $4; p50[NR] = $5; p99[NR] = $6; err += $7
                  if (min == "" || $4 < min) min = $4}
                 END {
                     m = int((NR + 1) / 2)
-                    printf("%-28s %5s %10.0f %9.2f %9.2f %7d %9.2f%s\n", $1, $2, rps[m], p50[m], p99[m], err,
-                        (ceil > 0 ? rps[m] / ceil : 0), (min < rps[m] / 2 ? "  COLLAPSED in a round" : ""))
+                    printf("%-34s %5s %10.0f %9.2f %9.2f %7d %9.2f %7s%s\n", $1, $2, rps[m], p50[m], p99[m], err,
+                        (ceil > 0 ? rps[m] / ceil : 0), (lim > 0 ? sprintf("%.2f", rps[m] / lim) : "-"),
+                        (min < rps[m] / 2 ? "  COLLAPSED in a round" : ""))
                 }'
         done
     done
@@ -90,6 +108,19 @@ threaded_sock=$workdir/threaded.sock
 threaded_pid=$!; pids="$pids $threaded_pid"
 wait_until 5000 "$APP" --healthcheck --listen "unix:$threaded_sock" || bail "the threaded libfcgi program did not start"
 chmod 0666 "$threaded_sock"
+# The limit, over both transports (the healthcheck's request gets the app's
+# answer from it too).
+limit_port=$(free_port)
+"$LIMIT" "127.0.0.1:$limit_port" 2>"$workdir/limit-tcp.log" &
+limit_tcp_pid=$!; pids="$pids $limit_tcp_pid"
+limit_sock=$workdir/limit.sock
+"$LIMIT" "unix:$limit_sock" 2>"$workdir/limit-unix.log" &
+limit_unix_pid=$!; pids="$pids $limit_unix_pid"
+wait_until 5000 "$APP" --healthcheck --listen "127.0.0.1:$limit_port" \
+    || bail "the limit did not start on TCP: $(cat "$workdir/limit-tcp.log")"
+wait_until 5000 "$APP" --healthcheck --listen "unix:$limit_sock" \
+    || bail "the limit did not start on a unix socket: $(cat "$workdir/limit-unix.log")"
+chmod 0666 "$limit_sock"
 
 # --- one nginx, one server block per peer -----------------------------------
 conf=$workdir/nginx/nginx.conf
@@ -97,7 +128,12 @@ main_conf "${BENCH_NGINX_WORKERS:-1}" 4096 off >"$conf"
 peers=""
 # add_peer NAME UPSTREAM KEEPALIVE(yes|no): the project's server block, with
 # its own port and upstream; without keep-alive its pool and keep_conn go.
+# limit_for_NAME names the limit peer of the same transport and keep-alive.
 add_peer() {
+    case $2 in unix:*) transport=unix ;; *) transport=tcp ;; esac
+    keep=keepalive
+    [ "$3" = no ] && keep=no_keepalive
+    eval "limit_for_$1=limit_${transport}_$keep"
     port=$(free_port)
     drop='^$'
     [ "$3" = no ] && drop='^ *keepalive|fastcgi_keep_conn'
@@ -117,10 +153,16 @@ cat >>"$conf" <<EOC
     }
 EOC
 url_ceiling=http://127.0.0.1:$ceiling_port/
+# Each limit beside the app's peer of the same shape: adjacent in every
+# round, so that drift hits the pair alike.
 add_peer tcp_keepalive "127.0.0.1:$tcp_port" yes
+add_peer limit_tcp_keepalive "127.0.0.1:$limit_port" yes
 add_peer unix_keepalive "unix:$sock" yes
+add_peer limit_unix_keepalive "unix:$limit_sock" yes
 add_peer tcp_no_keepalive "127.0.0.1:$tcp_port" no
+add_peer limit_tcp_no_keepalive "127.0.0.1:$limit_port" no
 add_peer unix_no_keepalive "unix:$sock" no
+add_peer limit_unix_no_keepalive "unix:$limit_sock" no
 add_peer classic_spawn_fcgi_tcp "127.0.0.1:$classic_port" no
 add_peer threaded_libfcgi_unix_no_keepalive "unix:$threaded_sock" no
 echo "}" >>"$conf"
@@ -130,16 +172,36 @@ for p in ceiling $peers; do
     wait_until 5000 curl -sf -o /dev/null "$u" || bail "$p does not answer: $(tail -n 3 "$workdir/nginx/logs/error.log")"
     [ "$(curl -s "$u")" = "Hello World!" ] || bail "$p answers something else"
 done
+# The limit must give nginx's clients what the app gives them, byte for
+# byte but for the date.
+answer_of() { curl -si "$1" | grep -iv '^date:'; }
+[ "$(answer_of "$url_limit_tcp_keepalive")" = "$(answer_of "$url_tcp_keepalive")" ] \
+    || bail "the limit's answer differs from the app's: update tests/bench/limit.c"
 
 echo "# $(nproc) cores, $(uname -sr), $("$nginx" -v 2>&1 | sed 's/.*: //') with ${BENCH_NGINX_WORKERS:-1} worker,"
 echo "# hello-fcgi $("$APP" --version | cut -d' ' -f2) ${BENCH_APP_ARGS:-with default threads}, wrk -t1, ${ROUNDS} rounds of ${SECONDS_PER} s per peer and concurrency"
 
 # --- rounds ---------------------------------------------------------------------
+# CPU time per request of the app and of the limit over the kept transports,
+# at 32 connections (or the first concurrency asked for): each process's
+# user+system ticks across each such load, summed over the rounds. Only that
+# load reaches the process meanwhile.
+cpu_conc=${CONCURRENCY%% *}
+case " $CONCURRENCY " in *" 32 "*) cpu_conc=32 ;; esac
+cpu=$workdir/cpu              # peer ticks requests
+: >"$cpu"
+cpu_pid_tcp_keepalive=$tcp_pid
+cpu_pid_unix_keepalive=$unix_pid
+cpu_pid_limit_tcp_keepalive=$limit_tcp_pid
+cpu_pid_limit_unix_keepalive=$limit_unix_pid
 for r in $(seq 1 "$ROUNDS"); do
     for c in $CONCURRENCY; do
         for p in ceiling $peers; do
-            eval "u=\$url_$p"
+            eval "u=\$url_$p; cpu_pid=\${cpu_pid_$p:-}"
+            [ "$c" = "$cpu_conc" ] || cpu_pid=
+            [ -n "$cpu_pid" ] && t0=$(proc_stat "$cpu_pid")
             load "$p" "$u" "$c" "$r"
+            [ -n "$cpu_pid" ] && echo "$p $(( $(proc_stat "$cpu_pid") - t0 )) $requests" >>"$cpu"
         done
     done
     echo "# round $r of $ROUNDS done"
@@ -160,17 +222,27 @@ for c in $CONCURRENCY; do
         }'
 done
 
-# --- the app's own cost, over the default transport --------------------------------
-# CPU time per request: one more run against the TCP keep-alive peer alone.
-t0=$(proc_stat "$tcp_pid")
-load cpu_probe "$url_tcp_keepalive" 32 0
-t1=$(proc_stat "$tcp_pid")
-n=$(awk '$1 == "cpu_probe" {printf "%d", $4 * '"$SECONDS_PER"'}' "$results")
-hz=$(getconf CLK_TCK)
+# --- the cost per request: the app against the limit ----------------------------
 echo
-awk -v t="$((t1 - t0))" -v n="$n" -v hz="$hz" 'BEGIN {
-    if (n > 0) printf "app CPU time per request (tcp_keepalive, c=32): %.2f us\n", t / hz / n * 1e6 }'
+for t in tcp_keepalive unix_keepalive; do
+    awk -v t="$t" -v c="$cpu_conc" -v hz="$(getconf CLK_TCK)" '
+        $1 == t {at += $2; an += $3}
+        $1 == "limit_" t {lt += $2; ln += $3}
+        END {
+            a = an > 0 ? at / hz / an * 1e6 : 0
+            l = ln > 0 ? lt / hz / ln * 1e6 : 0
+            printf "CPU time per request (user+system, %s, c=%s): app %.2f us, limit %.2f us", t, c, a, l
+            if (l > 0) printf "; app CPU per request / limit'"'"'s: %.1fx", a / l
+            printf "\n"
+        }' "$cpu"
+done
 for pid in $tcp_pid $unix_pid; do
     echo "app peak RSS (pid $pid): $(awk '/^VmHWM/ {print $2, $3}' "/proc/$pid/status")"
 done
 echo "classic peak RSS: $(awk '/^VmHWM/ {print $2, $3}' "/proc/$classic_pid/status")"
+echo "limit peak RSS (tcp): $(awk '/^VmHWM/ {print $2, $3}' "/proc/$limit_tcp_pid/status")"
+for f in "$workdir/limit-tcp.log" "$workdir/limit-unix.log"; do
+    if [ -s "$f" ]; then
+        echo "the limit's messages ($(basename "$f" .log)): $(sort "$f" | uniq -c | head -n 5)"
+    fi
+done

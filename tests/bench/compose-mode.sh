@@ -47,6 +47,8 @@ for r in $(seq 1 "$ROUNDS"); do
     done
     echo "# round $r of $ROUNDS done"
 done
+# No limit runs here (tests/bench/limit.c is for the local mode): the table's
+# "x limit" column shows "-" for both rows.
 table ceiling compose_stack
 app_pid=$(docker inspect -f '{{.State.Pid}}' "$(compose ps -q app 2>/dev/null | head -n 1)" 2>/dev/null)
 [ -n "$app_pid" ] && echo "app peak RSS: $(awk '/^VmHWM/ {print $2, $3}' "/proc/$app_pid/status")"
