@@ -390,7 +390,10 @@ static void linger_then_end(struct server *s)
         }
         if (now - start >= LINGER_MAX_MS)
             break;
-        nanosleep(&tick, NULL);
+        if (nanosleep(&tick, NULL) != 0 && errno != EINTR) {
+            log_errno(errno, "nanosleep");
+            break;
+        }
     }
     if (eventfd_write(s->wake_fd, 1) != 0)
         log_errno(errno, "eventfd_write");
