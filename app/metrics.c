@@ -143,11 +143,6 @@ void metrics_unparked(void)
     atomic_fetch_sub_explicit(&m.idle, 1, memory_order_relaxed);
 }
 
-long metrics_idle(void)
-{
-    return atomic_load_explicit(&m.idle, memory_order_relaxed);
-}
-
 unsigned long long metrics_request_begin(void)
 {
     long now = atomic_fetch_add_explicit(&m.active, 1, memory_order_relaxed) + 1;

@@ -65,8 +65,6 @@ void metrics_outcome(enum metrics_outcome o);
 void metrics_parked(void);
 /* A parked connection came out of the set, readable. */
 void metrics_unparked(void);
-/* The connections parked now. */
-long metrics_idle(void);
 /* Around respond(): begin returns the start time, end classifies the
  * request from its streams' errors and its parameters. Call end before
  * FCGX_Finish_r, which frees the parameters. */

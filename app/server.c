@@ -52,24 +52,8 @@
  * its parameters with sane lengths: libfcgi would abort the whole process
  * on some lengths. A request whose start is too long to be checked is
  * answered 431 without libfcgi (app/refuse.c).
- *
- * Why a stop lingers
- *
- * A front end learns of a stop late: in a Swarm, a node's nginx goes on
- * sending to a replica on another node until Docker's DNS there drops it,
- * which can take seconds after the replica's own node did. nginx retries a
- * request whose connect fails, even a POST, but never a POST it has written
- * to a kept connection: if the app closed its idle kept connections at
- * SIGTERM, nginx failed (502) each POST it had just sent on one
- * (tests/nginx/replica-stop.sh). So at a stop the listener refuses at once,
- * but the connections already open are still served, each closed after
- * its answer, so that nginx's next request to this replica is a new
- * connection it sees refused and sends elsewhere. The app leaves when no
- * connection is open, or none has carried a request for QUIET_MS (nginx
- * no longer chooses this replica), or after LINGER_MAX_MS in all, below
- * Docker's default 10 s stop grace period.
  */
-enum { IO_TIMEOUT_S = 10, QUIET_MS = 1000, LINGER_MAX_MS = 5000 };
+enum { IO_TIMEOUT_S = 10 };
 
 struct server {
     int listen_fd;
@@ -347,8 +331,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Stops accepting at once; from now on every answered connection is
- * closed (serve_connection). */
+/* Stops accepting at once; the workers finish what they hold and leave. */
 static void begin_stop(struct server *s)
 {
     atomic_store(&s->stopping, true);
@@ -358,43 +341,6 @@ static void begin_stop(struct server *s)
      * valid for a worker that is still inside accept4(). */
     if (shutdown(s->listen_fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
         log_errno(errno, "shutdown listener");
-}
-
-static long long monotonic_ms(void)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
-        return 0; /* cannot fail for CLOCK_MONOTONIC */
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* After begin_stop: serves on while front ends may still send on the
- * connections already open ("Why a stop lingers" above), then wakes the
- * workers to finish what has arrived and leave. */
-static void linger_then_end(struct server *s)
-{
-    const struct timespec tick = {.tv_nsec = 20 * 1000 * 1000};
-    long long start = monotonic_ms(), quiet_since = start;
-    unsigned long long seen = atomic_load(&s->served);
-    while (!atomic_load(&s->failed)) {
-        unsigned busy = atomic_load(&s->in_progress);
-        if (busy == 0 && metrics_idle() == 0)
-            break; /* no connection is open */
-        long long now = monotonic_ms();
-        unsigned long long served = atomic_load(&s->served);
-        if (busy != 0 || served != seen) {
-            seen = served;
-            quiet_since = now;
-        } else if (now - quiet_since >= QUIET_MS) {
-            break;
-        }
-        if (now - start >= LINGER_MAX_MS)
-            break;
-        if (nanosleep(&tick, NULL) != 0 && errno != EINTR) {
-            log_errno(errno, "nanosleep");
-            break;
-        }
-    }
     if (eventfd_write(s->wake_fd, 1) != 0)
         log_errno(errno, "eventfd_write");
 }
@@ -487,7 +433,6 @@ static int run_workers(struct server *s, unsigned threads, const sigset_t *stop)
         }
     }
     begin_stop(s);
-    linger_then_end(s);
     for (unsigned i = 0; i < started; i++) {
         rc = pthread_join(tids[i], NULL);
         if (rc != 0)
