@@ -124,17 +124,17 @@ static bool check_values(const unsigned char *content, size_t clen, struct guard
 }
 
 /* libfcgi refuses a BEGIN_REQUEST for request 0 or whose body is not 8
- * bytes; and it forgets the padding of the one it accepts, reading the next
- * header from inside that padding, where the guard would not look. No
- * front end pads an 8-byte body. Returns true, with *r the refusal, if rec
- * is one of those. */
-static bool begin_refused(const struct fcgi_record *rec, struct guard_result *r)
+ * bytes, wherever it comes; and it forgets the padding of the one it
+ * accepts (`first`), reading the next header from inside that padding,
+ * where the guard would not look. No front end pads an 8-byte body.
+ * Returns true, with *r the refusal, if rec is one of those. */
+static bool begin_refused(const struct fcgi_record *rec, struct guard_result *r, bool first)
 {
     if (rec->request_id == FCGI_NULL_REQUEST_ID)
         *r = reject("a BEGIN_REQUEST record for request 0", -1);
     else if (rec->content_len != sizeof(FCGI_BeginRequestBody))
         *r = reject("a BEGIN_REQUEST record whose body is not 8 bytes", (long)rec->content_len);
-    else if (rec->padding_len != 0)
+    else if (first && rec->padding_len != 0)
         *r = reject("a padded BEGIN_REQUEST record", (long)rec->padding_len);
     else
         return false;
@@ -206,9 +206,20 @@ static bool apply_rules(struct start *st, const struct frame *f, struct guard_re
             *r = verdict(GUARD_READY);
         return true;
     }
+    /* Before the parameters end, a record that makes libfcgi's header
+     * parsing fail must be refused: ReadParams takes the failure for the
+     * end of the parameters, and the body is then read from right behind
+     * that record's header, inside its content or padding (found by
+     * tests/fuzz: a management record hidden there). */
+    if (!st->ready && rec->type == FCGI_BEGIN_REQUEST && begin_refused(rec, r, st->request_id < 0))
+        return true;
+    if (!st->ready && id == st->request_id && rec->type != FCGI_PARAMS
+        && rec->type != FCGI_BEGIN_REQUEST) {
+        *r = reject("a record of the request other than its parameters before they end",
+                    (long)rec->type);
+        return true;
+    }
     if (rec->type == FCGI_BEGIN_REQUEST && st->request_id < 0) {
-        if (begin_refused(rec, r))
-            return true;
         st->request_id = id;
     } else if (id == FCGI_NULL_REQUEST_ID && !st->ready && rec->type != FCGI_GET_VALUES
                && rec->type != FCGI_BEGIN_REQUEST) {

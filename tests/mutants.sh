@@ -29,9 +29,11 @@ app/server.c @@ s/    if (arm(s, fd, EPOLL_CTL_MOD) != 0 \&\& (errno != ENOENT |
 app/fcgi_record.c @@ s/        .padding_len = w.paddingLength,/        .padding_len = 0,/ @@ tests/unit/guard @@ record header: padding decoded
 app/peer.c @@ s/n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);/n = -1;/ @@ tests/app/request-start.sh @@ log lines name a unix peer
 app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/app/hostile.sh @@ guard: CVE-2025-23016's lengths
-app/fcgi_guard.c @@ s/    else if (rec->padding_len != 0)/    else if (0)/ @@ tests/app/hostile.sh @@ guard: a padded BEGIN_REQUEST
+app/fcgi_guard.c @@ s/    else if (first \&\& rec->padding_len != 0)/    else if (0)/ @@ tests/app/hostile.sh @@ guard: a padded BEGIN_REQUEST
 app/fcgi_guard.c @@ s/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& rec->content_len == 0) {/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& 0) {/ @@ tests/app/hostile.sh @@ guard: an empty record of another request
 app/fcgi_guard.c @@ s/    } else if (id == FCGI_NULL_REQUEST_ID \&\& !st->ready \&\& rec->type != FCGI_GET_VALUES/    } else if (0 \&\& rec->type != FCGI_GET_VALUES/ @@ tests/app/hostile.sh @@ guard: a management record of unknown type
+app/fcgi_guard.c @@ s/    if (!st->ready \&\& rec->type == FCGI_BEGIN_REQUEST \&\& begin_refused(rec, r, st->request_id < 0))/    if (!st->ready \&\& rec->type == FCGI_BEGIN_REQUEST \&\& st->request_id < 0 \&\& begin_refused(rec, r, true))/ @@ tests/unit/guard @@ guard: a later BEGIN_REQUEST libfcgi refuses
+app/fcgi_guard.c @@ s/    if (!st->ready \&\& id == st->request_id \&\& rec->type != FCGI_PARAMS/    if (0 \&\& id == st->request_id \&\& rec->type != FCGI_PARAMS/ @@ tests/unit/guard @@ guard: a record of the request amid its parameters
 app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/app/request-start.sh @@ guard: the 64 KiB limit
 app/fcgi_guard.c @@ s/return r.verdict == GUARD_MORE \&\& r.need > GUARD_WINDOW ? verdict(GUARD_TOO_LARGE) : r;/return r;/ @@ tests/app/request-start.sh @@ guard: too large answered 431
 app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/app/request-start.sh @@ 431: a kept connection stays usable

@@ -510,6 +510,30 @@ static void b_begin_padded(struct wire *w, size_t unused)
     params_end(w, 1);
 }
 
+/* Amid the parameters, a record that makes libfcgi's header parsing fail
+ * (`kind` 0: a BEGIN_REQUEST for request 0 padded by 16 bytes; 1: a STDIN
+ * record of the request), then a GET_VALUES of a 1 GB length: libfcgi
+ * takes the failure for the end of the parameters and reads the body from
+ * right behind the failing header, inside its padding (kind 0), or meets
+ * the GET_VALUES next (tests/fuzz/corpus/begin-zero-amid-params). */
+static void b_fails_amid_params(struct wire *w, size_t kind)
+{
+    struct wire *s = new_stream();
+    base_pairs(s);
+    begin(w, 1, 0);
+    params(w, 1, s, 0, 5, FCGI_MAX_LENGTH, 0);
+    if (kind == 0) {
+        struct wire rec = {0};
+        values(&rec, 0, 1);
+        header(w, FCGI_VERSION_1, FCGI_BEGIN_REQUEST, 0, 0, (unsigned)rec.len);
+        put(w, rec.b, rec.len);
+    } else {
+        record(w, FCGI_STDIN, 1, "x", 1, 0);
+    }
+    params(w, 1, s, 5, s->len, FCGI_MAX_LENGTH, 0);
+    params_end(w, 1);
+}
+
 /* A BEGIN_REQUEST that libfcgi refuses: 0 for request 0, else one whose
  * body is `kind` bytes. */
 static void b_begin_refused(struct wire *w, size_t kind)
@@ -647,6 +671,10 @@ static const struct guard_case cases[] = {
      GUARD_REJECT, "unknown type"},
     {"a management record of unknown type amid the parameters", b_unknown_management, 1,
      GUARD_REJECT, "unknown type"},
+    {"amid the parameters, a BEGIN_REQUEST for request 0 hiding a GET_VALUES in its padding",
+     b_fails_amid_params, 0, GUARD_REJECT, "request 0"},
+    {"amid the parameters, a STDIN record of the request", b_fails_amid_params, 1, GUARD_REJECT,
+     "other than its parameters"},
     {"a management record of unknown type after the parameters is the body's",
      b_unknown_management, 2, GUARD_READY, NULL},
 };
