@@ -43,7 +43,9 @@ static const char usage[] =
     "  HELLO_FCGI_LISTEN, HELLO_FCGI_SOCKET_MODE, HELLO_FCGI_THREADS,\n"
     "  HELLO_FCGI_METRICS_LISTEN, HELLO_FCGI_SLOW_REQUEST\n"
     "\n"
-    "Stops on SIGTERM or SIGINT after finishing the requests in progress.\n"
+    "On SIGTERM or SIGINT: refuses new connections at once, answers what still\n"
+    "comes on open ones until none has carried a request for 1 s (at most 5 s),\n"
+    "finishes the requests in progress, and exits.\n"
     "Exit status: 0 on success, 1 on a runtime failure, 2 on bad usage.\n";
 
 /* Digits only, so that "-1", " 4" and "4x" are refused rather than wrapped or cut.

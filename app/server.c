@@ -52,18 +52,36 @@
  * its parameters with sane lengths: libfcgi would abort the whole process
  * on some lengths. A request whose start is too long to be checked is
  * answered 431 without libfcgi (app/refuse.c).
+ *
+ * Why a stop lingers, and never closes a connection in use
+ *
+ * A front end learns of a stop late: in a Swarm, a node's nginx goes on
+ * sending to a replica on another node until Docker's DNS there drops it,
+ * which can take seconds after the replica's own node did. nginx retries a
+ * request whose connect fails, even a POST, but never a POST it has written
+ * to a kept connection: any close of a kept connection races nginx's next
+ * request on it, and loses that request if it is a POST. Closing the idle
+ * connections at SIGTERM lost POSTs that way, and so did closing each one
+ * right after its answer (tests/nginx/replica-stop.sh). So at a stop the
+ * listener refuses at once (a refused connect is retried elsewhere), and
+ * the connections already open are served and kept as before. The app
+ * closes them only once no connection is open, or none has carried a
+ * request for QUIET_MS (nginx no longer chooses this replica: the DNS
+ * change reached it), or after LINGER_MAX_MS in all, below Docker's
+ * default 10 s stop grace period, for a front end that never learns.
  */
-enum { IO_TIMEOUT_S = 10 };
+enum { IO_TIMEOUT_S = 10, QUIET_MS = 1000, LINGER_MAX_MS = 5000 };
 
 struct server {
     int listen_fd;
     int epoll_fd;
     int wake_fd; /* readable once a stop is requested */
     pthread_t main_thread;
-    atomic_bool stopping;
+    atomic_bool leaving; /* the stop's linger is over: close, never park */
     atomic_bool failed;
     atomic_ullong served;
     atomic_uint in_progress; /* accepted by FCGX_Accept_r, not yet finished */
+    atomic_uint open;        /* connections accepted and not yet closed */
     bool unix_listener;      /* its connections need their timeouts set */
 };
 
@@ -114,7 +132,7 @@ static int set_timeouts(int fd)
     return 0;
 }
 
-static void serve_connection(struct server *s, FCGX_Request *req, int fd);
+static void serve(struct server *s, FCGX_Request *req, int fd);
 
 /* The listener is one-shot, so that one worker wakes per connection
  * instead of all racing to accept it; this arms it for the next one. Only
@@ -165,12 +183,13 @@ static void accept_connection(struct server *s, FCGX_Request *req)
         return;
     }
     rearm_listener(s);
+    atomic_fetch_add(&s->open, 1);
     metrics_accepted();
     /* Cannot fail on a socket accept4 just returned; without them only the
      * stall bound would be lost. */
     if (s->unix_listener && set_timeouts(fd) != 0)
         log_errno(errno, "setsockopt timeouts");
-    serve_connection(s, req, fd);
+    serve(s, req, fd);
 }
 
 /* Logs why admission closes a connection, naming its peer, and closes
@@ -215,31 +234,32 @@ static void reject(int fd, const struct admission *a)
 }
 
 /* Serves the request waiting on fd, and parks the connection again if the
- * front end keeps it. */
-static void serve_connection(struct server *s, FCGX_Request *req, int fd)
+ * front end keeps it. Returns true if it is parked, false if it is closed. */
+static bool serve_connection(struct server *s, FCGX_Request *req, int fd)
 {
     struct admission a = admission_check(fd, IO_TIMEOUT_S * 1000);
     switch (a.outcome) {
     case ADMISSION_READY:
         break;
     case ADMISSION_WAIT:
-        if (park(s, fd) != 0) {
-            log_errno(errno, "epoll_ctl connection");
-            close(fd);
-        }
-        return;
+        if (park(s, fd) == 0)
+            return true;
+        log_errno(errno, "epoll_ctl connection");
+        close(fd);
+        return false;
     case ADMISSION_TOO_LARGE:
         metrics_outcome(METRICS_REFUSED_TOO_LARGE);
-        if (refuse_too_large(fd, IO_TIMEOUT_S * 1000) <= 0 || atomic_load(&s->stopping)
-            || park(s, fd) != 0)
-            close(fd);
-        return;
+        if (refuse_too_large(fd, IO_TIMEOUT_S * 1000) > 0 && !atomic_load(&s->leaving)
+            && park(s, fd) == 0)
+            return true;
+        close(fd);
+        return false;
     case ADMISSION_REFUSED:
     case ADMISSION_STALLED:
     case ADMISSION_PEER_CLOSED:
     case ADMISSION_ERROR:
         reject(fd, &a);
-        return;
+        return false;
     }
     req->ipcFd = fd;
     /* FCGX_Accept_r starts by finishing the previous request, which closes
@@ -249,7 +269,7 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd)
         /* libfcgi has closed it: end of stream, a timeout or a protocol
          * error. It then tried to accept a replacement on listen_sock -1,
          * which failed at once, so no worker ever blocks in accept. */
-        return;
+        return false;
     }
     atomic_fetch_add(&s->in_progress, 1);
     unsigned long long t0 = metrics_request_begin();
@@ -266,10 +286,20 @@ static void serve_connection(struct server *s, FCGX_Request *req, int fd)
     FCGX_Finish_r(req);
     atomic_fetch_sub(&s->in_progress, 1);
     if (req->ipcFd < 0)
-        return; /* libfcgi closed it after an error */
+        return false; /* libfcgi closed it after an error */
     req->ipcFd = -1;
-    if (!kept || atomic_load(&s->stopping) || park(s, fd) != 0)
-        close(fd);
+    if (kept && !atomic_load(&s->leaving) && park(s, fd) == 0)
+        return true;
+    close(fd);
+    return false;
+}
+
+/* serve_connection(), keeping the count of open connections that tells a
+ * stop when none is left. */
+static void serve(struct server *s, FCGX_Request *req, int fd)
+{
+    if (!serve_connection(s, req, fd))
+        atomic_fetch_sub(&s->open, 1);
 }
 
 /* After a stop: serve the connections whose next request has already
@@ -285,7 +315,7 @@ static void drain(struct server *s, FCGX_Request *req)
         for (int i = 0; i < n; i++) {
             if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
                 metrics_unparked();
-                serve_connection(s, req, evs[i].data.fd);
+                serve(s, req, evs[i].data.fd);
                 served++;
             }
         }
@@ -324,23 +354,62 @@ static void *worker(void *arg)
             accept_connection(s, &req);
         else {
             metrics_unparked();
-            serve_connection(s, &req, ev.data.fd);
+            serve(s, &req, ev.data.fd);
         }
     }
     FCGX_Free(&req, 0);
     return NULL;
 }
 
-/* Stops accepting at once; the workers finish what they hold and leave. */
+/* Stops accepting at once; the connections already open are still served
+ * and kept ("Why a stop lingers" above). */
 static void begin_stop(struct server *s)
 {
-    atomic_store(&s->stopping, true);
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL) != 0)
         log_errno(errno, "epoll_ctl del listener");
     /* shutdown() makes new connections fail now while leaving the descriptor
      * valid for a worker that is still inside accept4(). */
     if (shutdown(s->listen_fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
         log_errno(errno, "shutdown listener");
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0; /* cannot fail for CLOCK_MONOTONIC */
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* After begin_stop: serves on while front ends may still send on the
+ * connections already open ("Why a stop lingers" above), then wakes the
+ * workers to finish what has arrived and leave; the connections still
+ * parked close when the process exits. */
+static void linger_then_end(struct server *s)
+{
+    const struct timespec tick = {.tv_nsec = 20 * 1000 * 1000};
+    long long start = monotonic_ms(), quiet_since = start;
+    unsigned long long seen = atomic_load(&s->served);
+    while (!atomic_load(&s->failed)) {
+        if (atomic_load(&s->open) == 0)
+            break;
+        unsigned busy = atomic_load(&s->in_progress);
+        long long now = monotonic_ms();
+        unsigned long long served = atomic_load(&s->served);
+        if (busy != 0 || served != seen) {
+            seen = served;
+            quiet_since = now;
+        } else if (now - quiet_since >= QUIET_MS) {
+            break;
+        }
+        if (now - start >= LINGER_MAX_MS)
+            break;
+        if (nanosleep(&tick, NULL) != 0 && errno != EINTR) {
+            log_errno(errno, "nanosleep");
+            break;
+        }
+    }
+    atomic_store(&s->leaving, true);
     if (eventfd_write(s->wake_fd, 1) != 0)
         log_errno(errno, "eventfd_write");
 }
@@ -433,6 +502,7 @@ static int run_workers(struct server *s, unsigned threads, const sigset_t *stop)
         }
     }
     begin_stop(s);
+    linger_then_end(s);
     for (unsigned i = 0; i < started; i++) {
         rc = pthread_join(tids[i], NULL);
         if (rc != 0)

@@ -16,15 +16,21 @@ src=$(cd "$top_srcdir" && pwd)
 mutants() {
     cat <<'EOM'
 app/admission.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
-app/server.c @@ s/IO_TIMEOUT_S = 10 }/IO_TIMEOUT_S = 100 }/ @@ tests/app/request-start.sh @@ stall bound: 10 s
+app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/app/request-start.sh @@ stall bound: 10 s
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (!kept || atomic_load(\&s->stopping) || park(s, fd) != 0)/    if (1)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/    if (0)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/^    linger_then_end(s);/    atomic_store(\&s->leaving, true); (void)eventfd_write(s->wake_fd, 1);/ @@ tests/nginx/replica-stop.sh @@ stop: serve on while front ends still send
+app/server.c @@ s/^    if (shutdown(s->listen_fd, SHUT_RDWR) != 0 \&\& errno != ENOTCONN)/    atomic_store(\&s->leaving, true);\n&/ @@ tests/app/stop.sh @@ stop: never close a kept connection after its answer while lingering
+app/server.c @@ s/LINGER_MAX_MS = 5000 }/LINGER_MAX_MS = 50000 }/ @@ tests/app/stop.sh @@ stop: the linger ends after 5 s
+app/server.c @@ s/        } else if (now - quiet_since >= QUIET_MS) {/        } else if (0) {/ @@ tests/app/stop.sh @@ stop: leave after 1 s without a request
+app/server.c @@ s/        if (atomic_load(\&s->open) == 0)/        if (0)/ @@ tests/app/stop.sh @@ stop: leave at once when no connection is open
+app/server.c @@ s/        atomic_fetch_sub(\&s->open, 1);/        ;/ @@ tests/app/stop.sh @@ stop: a closed connection is no longer counted open
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived
 app/server.c @@ s/    if (arm(s, s->listen_fd, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
-app/server.c @@ s/    if (!kept || atomic_load(\&s->stopping) || park(s, fd) != 0)/    if (atomic_load(\&s->stopping) || park(s, fd) != 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/    if (!atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
 app/server.c @@ s/    if (arm(s, fd, EPOLL_CTL_MOD) != 0 \&\& (errno != ENOENT || arm(s, fd, EPOLL_CTL_ADD) != 0))/    if (arm(s, fd, EPOLL_CTL_MOD) != 0)/ @@ tests/app/keepalive.sh @@ park: a new connection is added to the set
 app/fcgi_record.c @@ s/        .padding_len = w.paddingLength,/        .padding_len = 0,/ @@ tests/unit/guard @@ record header: padding decoded
 app/peer.c @@ s/n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);/n = -1;/ @@ tests/app/request-start.sh @@ log lines name a unix peer

@@ -209,18 +209,14 @@ ok $? "nginx/check-replicas.sh: every replica reachable from every nginx ($(grep
 grep UNREACHABLE "$workdir/check" | sed 's/^/# /'
 
 # --- operations under load, through haproxy ----------------------------------
-# Each operation's verdict; when requests failed, what every nginx logged
-# about its upstreams meanwhile (errors, and the replicas it took out) and
-# what haproxy logged (failures only).
-op_since=$(date +%s)
+# Each operation's verdict (lossless, with nginx's logs when requests
+# failed), and what haproxy logged meanwhile (failures only).
 haproxy_mark=0
 verdict() {
     lossless "$1"
     if [ "$load_failed" -ne 0 ]; then
-        docker service logs --raw --since "$op_since" "${stack}_nginx" 2>&1 | grep -e '\[error\]' -e 'temporarily disabled' | head -n 30 | sed 's/^/# nginx: /'
         tail -n +$(( haproxy_mark + 1 )) "$workdir/haproxy.log" | head -n 20 | sed 's/^/# haproxy: /'
     fi
-    op_since=$(date +%s)
     haproxy_mark=$(wc -l <"$workdir/haproxy.log")
 }
 

@@ -67,14 +67,17 @@ account() {
 }
 
 # --- 1. drain on docker compose stop app ------------------------------------
-load 20000 drain
+# Compose drops no address from DNS before the stop, so nginx goes on
+# sending on its kept connections: the app serves them until its 5 s bound
+# (app/server.c, "Why a stop lingers"), then leaves; the rest get 502.
+load 40000 drain
 t0=$(now_ms)
 compose stop app >/dev/null 2>&1
 took=$(( $(now_ms) - t0 ))
 diag "$(docker logs "$app" 2>&1 | grep -E 'stopp(ing|ed)' | tail -n 2 | tr '\n' ' ')"
 is "$(docker inspect -f '{{.State.ExitCode}}' "$app")" 0 "compose stop app under load: the app exits 0"
-[ "$took" -lt 5000 ]
-ok $? "the stop took $took ms, well under the 10 s grace"
+[ "$took" -lt 7000 ]
+ok $? "the stop took $took ms: the 5 s bound and the drain, under the 10 s grace"
 wait "$load_pid"
 account drain
 ok $? "under stop: every reply was a full 200 or a gateway error, none cut"

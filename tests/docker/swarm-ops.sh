@@ -1,5 +1,6 @@
-# Sourced by the Swarm tests (after lib.sh and load.sh), with $app set to the
-# app's service and $url to where the load goes: an operation under load,
+# Sourced by the Swarm tests (after lib.sh and load.sh), with $stack set to
+# the stack, $app to the app's service and $url to where the load goes: an
+# operation under load,
 # its verdict, and the service's state. The docker commands go to whatever
 # engine DOCKER_HOST names (a manager).
 
@@ -8,6 +9,7 @@ OP_TIMEOUT=180
 # under NAME COMMAND...: COMMAND in the middle of load; sets op_status, op_ms.
 under() {
     name=$1; shift
+    op_since=$(date +%s)
     load_start "$url"
     sleep 1
     t0=$(now_ms)
@@ -27,10 +29,15 @@ op_ok() {
     ok $op_status "$1"
     [ "$op_status" -eq 0 ] || sed 's/^/# /' "$workdir/op"
 }
-# lossless NAME: the load before it saw no failed request.
+# lossless NAME: the load before it saw no failed request; when some failed,
+# what nginx logged meanwhile: its errors, the replicas it took out, and
+# the requests it did not answer 200.
 lossless() {
     [ "$load_failed" -eq 0 ] && [ "$load_sent" -gt 1000 ]
     ok $? "$1: no request failed ($load_failed of $load_sent)"
+    [ "$load_failed" -eq 0 ] && return
+    docker service logs --raw --since "$op_since" "${stack}_nginx" 2>&1 \
+        | grep -e '\[error\]' -e 'temporarily disabled' -e '"status":[^2]' | head -n 30 | sed 's/^/# nginx: /'
 }
 image_of() { docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$app"; }
 update_state() { docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$app"; }

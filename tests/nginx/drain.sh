@@ -1,7 +1,9 @@
 #!/bin/sh
 # Drain on stop: SIGTERM to the app while nginx sends it steady load. Every
-# request the app had accepted gets its whole answer; later ones get a prompt
-# 502 from nginx; none is cut mid-body; the app exits 0 quickly.
+# request the app had accepted gets its whole answer, and so do those nginx
+# sends on its kept connections while the app lingers (at most 5 s,
+# app/server.c, "Why a stop lingers"); later ones get a prompt 502 from
+# nginx; none is cut mid-body; the app exits 0 within its bound.
 . "$top_srcdir/tests/lib.sh"
 
 sock=$workdir/app.sock
@@ -18,8 +20,8 @@ wait_until 5000 sh -c "[ \$(wc -l <'$workdir/results') -ge 500 ]"
 ok $? "load is running"
 stop_pid "$app_pid"
 is "$stop_status" 0 "SIGTERM under load: exit 0"
-[ "$stop_ms" -lt 2000 ]
-ok $? "stopped in $stop_ms ms, well under docker's 10 s grace"
+[ "$stop_ms" -lt 7000 ]
+ok $? "stopped in $stop_ms ms: at most the 5 s bound and the drain, under docker's 10 s grace"
 wait "$load"
 
 sent=$(wc -l <"$workdir/results")

@@ -11,6 +11,10 @@
  *   fcgi-probe kept ADDR                 one request on a kept connection,
  *                                        "ready"; a line on stdin; a second
  *                                        request; "answered"
+ *   fcgi-probe drip ADDR N COUNT MS      N kept connections, "ready"; a line
+ *                                        on stdin; COUNT requests, MS apart,
+ *                                        on the N in turn, until one fails;
+ *                                        "answered K"
  *   fcgi-probe split ADDR MS             two POSTs on a kept connection, every
  *                                        record in its own write(), MS apart
  *   fcgi-probe large ADDR BYTES          a request with BYTES more of
@@ -224,6 +228,37 @@ static int cmd_kept(const char *addr)
     request_ok(fd, 2, 1);
     close(fd);
     printf("answered\n");
+    return 0;
+}
+
+/* Opens n kept connections, then, once a line comes on stdin, sends count
+ * requests, ms apart, on the n in turn, until one is not answered; prints
+ * how many were. A front end that goes on sending to a stopping app. */
+static int cmd_drip(const char *addr, int n, int count, long ms)
+{
+    struct address a = target(addr);
+    int *fds = open_kept(&a, n);
+    printf("ready\n");
+    if (fflush(stdout) != 0)
+        fail("write stdout");
+    char line[64];
+    if (fgets(line, sizeof line, stdin) == NULL)
+        fail("read stdin");
+    unsigned char buf[1024];
+    size_t len = fcgi_encode_request(buf, sizeof buf, 2, 1, "GET", 0);
+    int answered = 0;
+    for (int i = 0; i < count; i++) {
+        if (i > 0)
+            sleep_ms(ms);
+        long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+        if (fcgi_write_all(fds[i % n], buf, len, deadline) != 0
+            || fcgi_read_answer(fds[i % n], 2, &answer, deadline) != 0
+            || fcgi_answer_problem(&answer) != NULL)
+            break;
+        answered++;
+    }
+    printf("answered %d\n", answered);
+    free(fds);
     return 0;
 }
 
@@ -554,6 +589,8 @@ int main(int argc, char **argv)
         return cmd_slow(argv[2], atol(argv[3]));
     if (strcmp(cmd, "kept") == 0 && argc == 3)
         return cmd_kept(argv[2]);
+    if (strcmp(cmd, "drip") == 0 && argc == 6 && atoi(argv[3]) > 0)
+        return cmd_drip(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
     if (strcmp(cmd, "split") == 0 && argc == 4)
         return cmd_split(argv[2], atol(argv[3]));
     if (strcmp(cmd, "large") == 0 && argc == 4)
@@ -569,7 +606,7 @@ int main(int argc, char **argv)
     fprintf(
         stderr,
         "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-        " | hold ADDR N MS | slow ADDR MS | kept ADDR | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
+        " | hold ADDR N MS | slow ADDR MS | kept ADDR | drip ADDR N COUNT MS | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
         " | http PORT MS\n");
     return 2;
 }
