@@ -44,8 +44,8 @@ static const char usage[] =
     "  HELLO_FCGI_METRICS_LISTEN, HELLO_FCGI_SLOW_REQUEST\n"
     "\n"
     "On SIGTERM or SIGINT: refuses new connections at once, answers what still\n"
-    "comes on open ones until none has carried a request for 1 s (at most 5 s),\n"
-    "finishes the requests in progress, and exits.\n"
+    "comes on open ones until none is open or none has carried a request for\n"
+    "1 s (at most 5 s), finishes the requests in progress, and exits.\n"
     "Exit status: 0 on success, 1 on a runtime failure, 2 on bad usage.\n";
 
 /* Digits only, so that "-1", " 4" and "4x" are refused rather than wrapped or cut.

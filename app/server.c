@@ -63,10 +63,11 @@
  * request on it, and loses that request if it is a POST. Closing the idle
  * connections at SIGTERM lost POSTs that way, and so did closing each one
  * right after its answer (tests/nginx/replica-stop.sh). So at a stop the
- * listener refuses at once (a refused connect is retried elsewhere), and
- * the connections already open are served and kept as before. The app
- * closes them only once no connection is open, or none has carried a
- * request for QUIET_MS (nginx no longer chooses this replica: the DNS
+ * app takes what waits in the backlog, the listener then refuses (a
+ * refused connect is retried elsewhere), and the connections open are
+ * served and kept as before. The app closes them only once no connection
+ * is open, or none has carried a request (answered, or in progress) for
+ * QUIET_MS (nginx no longer chooses this replica: the DNS
  * change reached it), or after LINGER_MAX_MS in all, below Docker's
  * default 10 s stop grace period, for a front end that never learns.
  */
@@ -150,8 +151,12 @@ static void rearm_listener(struct server *s)
  * there, as it usually is: no epoll round trip for a new connection. */
 static void accept_connection(struct server *s, FCGX_Request *req)
 {
+    /* Counted open before it exists, so that a stop never reads none open
+     * while a connection is being taken. */
+    atomic_fetch_add(&s->open, 1);
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
+        atomic_fetch_sub(&s->open, 1);
         switch (errno) {
         case EAGAIN: /* none left */
         case EINTR:
@@ -183,7 +188,6 @@ static void accept_connection(struct server *s, FCGX_Request *req)
         return;
     }
     rearm_listener(s);
-    atomic_fetch_add(&s->open, 1);
     metrics_accepted();
     /* Cannot fail on a socket accept4 just returned; without them only the
      * stall bound would be lost. */
@@ -361,12 +365,41 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Stops accepting at once; the connections already open are still served
- * and kept ("Why a stop lingers" above). */
+/* Takes the connections waiting in the backlog and parks them for the
+ * workers: shutdown() would reset them, and a front end may already have
+ * written a request on one, which it does not send again if it is a POST.
+ * The listener does not block (listen.c), so this ends when none is left. */
+static void adopt_backlog(struct server *s)
+{
+    for (;;) {
+        atomic_fetch_add(&s->open, 1);
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            atomic_fetch_sub(&s->open, 1);
+            if (errno == ECONNABORTED || errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                log_errno(errno, "accept at stop");
+            return;
+        }
+        metrics_accepted();
+        if (s->unix_listener && set_timeouts(fd) != 0)
+            log_errno(errno, "setsockopt timeouts");
+        if (park(s, fd) != 0) {
+            log_errno(errno, "epoll_ctl connection");
+            close(fd);
+            atomic_fetch_sub(&s->open, 1);
+        }
+    }
+}
+
+/* Stops accepting at once; the connections already open, and those waiting
+ * in the backlog, are still served and kept ("Why a stop lingers" above). */
 static void begin_stop(struct server *s)
 {
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL) != 0)
         log_errno(errno, "epoll_ctl del listener");
+    adopt_backlog(s);
     /* shutdown() makes new connections fail now while leaving the descriptor
      * valid for a worker that is still inside accept4(). */
     if (shutdown(s->listen_fd, SHUT_RDWR) != 0 && errno != ENOTCONN)

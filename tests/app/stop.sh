@@ -60,6 +60,50 @@ is "$?" 0 "and the app exits 0"
 grep -q '^hello-fcgi: stopping on SIGTERM with 1 requests in progress$' "$workdir/app.log"
 ok $? "the stop line counted the request in progress"
 
+# A connection still in the backlog at SIGTERM (the only thread is busy, so
+# nobody has accepted it), its request already sent: shutting the listener
+# would reset it, and a front end does not send a POST again. It is taken
+# and answered.
+start_app "127.0.0.1:$port" --threads 1
+"$PROBE" slow "127.0.0.1:$port" 1000 >"$workdir/slow" 2>&1 &
+slow=$!; pids="$pids $slow"
+wait_until 5000 grep -q sent "$workdir/slow"
+"$PROBE" slow "127.0.0.1:$port" 100 >"$workdir/queued" 2>&1 &
+queued=$!; pids="$pids $queued"
+wait_until 5000 grep -q sent "$workdir/queued"
+sleep 0.3
+kill -TERM "$app_pid"
+wait "$queued"
+is "$?:$(tail -n 1 "$workdir/queued")" "0:answered" \
+    "a request waiting in the backlog at SIGTERM is answered"
+wait "$slow"
+wait "$app_pid"
+is "$?" 0 "and the app exits 0"
+
+# The same past the linger's 5 s bound: the only thread is still busy when
+# the bound ends, and a request arrives on the kept connection meanwhile.
+# The last drain (drain() in app/server.c) serves it before the app leaves.
+start_app "127.0.0.1:$port" --threads 1
+"$PROBE" kept "127.0.0.1:$port" <"$workdir/go" >"$workdir/kept" 2>&1 &
+kept=$!; pids="$pids $kept"
+exec 3>"$workdir/go"
+wait_until 5000 grep -q ready "$workdir/kept"
+ok $? "a kept connection is open and idle"
+"$PROBE" slow "127.0.0.1:$port" 6500 >"$workdir/slow" 2>&1 &
+slow=$!; pids="$pids $slow"
+wait_until 5000 grep -q sent "$workdir/slow"
+kill -TERM "$app_pid"
+sleep 5.5
+echo go >&3
+exec 3>&-
+wait "$kept"
+is "$?:$(tail -n 1 "$workdir/kept")" "0:answered" \
+    "a request on the kept connection after the 5 s bound, the thread busy, is answered in the drain"
+wait "$slow"
+is "$?:$(tail -n 1 "$workdir/slow")" "0:answered" "and so is the request in progress"
+wait "$app_pid"
+is "$?" 0 "and the app exits 0"
+
 # A front end that learns of the stop late sends on a kept connection after
 # SIGTERM: its requests are answered and the connection stays usable, and
 # once the front end closes it, no connection is open and the app leaves.

@@ -589,7 +589,8 @@ int main(int argc, char **argv)
         return cmd_slow(argv[2], atol(argv[3]));
     if (strcmp(cmd, "kept") == 0 && argc == 3)
         return cmd_kept(argv[2]);
-    if (strcmp(cmd, "drip") == 0 && argc == 6 && atoi(argv[3]) > 0)
+    if (strcmp(cmd, "drip") == 0 && argc == 6 && atoi(argv[3]) > 0 && atoi(argv[4]) > 0
+        && atol(argv[5]) >= 0)
         return cmd_drip(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
     if (strcmp(cmd, "split") == 0 && argc == 4)
         return cmd_split(argv[2], atol(argv[3]));
