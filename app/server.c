@@ -67,9 +67,9 @@
  * refused connect is retried elsewhere), and the connections open are
  * served and kept as before. The app closes them only once no connection
  * is open, or none has carried a request (answered, or in progress) for
- * QUIET_MS (nginx no longer chooses this replica: the DNS
- * change reached it), or after LINGER_MAX_MS in all, below Docker's
- * default 10 s stop grace period, for a front end that never learns.
+ * QUIET_MS (nginx no longer chooses this replica: the DNS change reached
+ * it), or after LINGER_MAX_MS in all, below Docker's default 10 s stop
+ * grace period, for a front end that never learns.
  */
 enum { IO_TIMEOUT_S = 10, QUIET_MS = 1000, LINGER_MAX_MS = 5000 };
 
