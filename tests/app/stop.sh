@@ -33,19 +33,26 @@ ok $? "stopped $took ms after SIGTERM (the request in progress needed 1000)"
 is "$(tail -n 1 "$workdir/app.log")" "hello-fcgi: stopped by SIGTERM, 2 requests served" \
     "the stop line names the signal and the requests served"
 
+# kept_and_busy MS: an app with one thread, an idle kept connection (its
+# next request is sent when a line is written to fd 3) and a request in
+# progress for MS ms.
+mkfifo "$workdir/go"
+kept_and_busy() {
+    start_app "127.0.0.1:$port" --threads 1
+    "$PROBE" kept "127.0.0.1:$port" <"$workdir/go" >"$workdir/kept" 2>&1 &
+    kept=$!; pids="$pids $kept"
+    exec 3>"$workdir/go"
+    wait_until 5000 grep -q ready "$workdir/kept"
+    ok $? "a kept connection is open and idle"
+    "$PROBE" slow "127.0.0.1:$port" "$1" >"$workdir/slow" 2>&1 &
+    slow=$!; pids="$pids $slow"
+    wait_until 5000 grep -q sent "$workdir/slow"
+}
+
 # A request that arrives on a kept connection after SIGTERM, while the only
 # thread is busy: the web server could not know of the stop, so the request
 # is served before the app leaves.
-start_app "127.0.0.1:$port" --threads 1
-mkfifo "$workdir/go"
-"$PROBE" kept "127.0.0.1:$port" <"$workdir/go" >"$workdir/kept" 2>&1 &
-kept=$!; pids="$pids $kept"
-exec 3>"$workdir/go"
-wait_until 5000 grep -q ready "$workdir/kept"
-ok $? "a kept connection is open and idle"
-"$PROBE" slow "127.0.0.1:$port" 1000 >"$workdir/slow" 2>&1 &
-slow=$!; pids="$pids $slow"
-wait_until 5000 grep -q sent "$workdir/slow"
+kept_and_busy 1000
 kill -TERM "$app_pid"
 sleep 0.2
 echo go >&3
@@ -83,15 +90,7 @@ is "$?" 0 "and the app exits 0"
 # The same past the linger's 5 s bound: the only thread is still busy when
 # the bound ends, and a request arrives on the kept connection meanwhile.
 # The last drain (drain() in app/server.c) serves it before the app leaves.
-start_app "127.0.0.1:$port" --threads 1
-"$PROBE" kept "127.0.0.1:$port" <"$workdir/go" >"$workdir/kept" 2>&1 &
-kept=$!; pids="$pids $kept"
-exec 3>"$workdir/go"
-wait_until 5000 grep -q ready "$workdir/kept"
-ok $? "a kept connection is open and idle"
-"$PROBE" slow "127.0.0.1:$port" 6500 >"$workdir/slow" 2>&1 &
-slow=$!; pids="$pids $slow"
-wait_until 5000 grep -q sent "$workdir/slow"
+kept_and_busy 6500
 kill -TERM "$app_pid"
 sleep 5.5
 echo go >&3
@@ -104,23 +103,30 @@ is "$?:$(tail -n 1 "$workdir/slow")" "0:answered" "and so is the request in prog
 wait "$app_pid"
 is "$?" 0 "and the app exits 0"
 
+# dripping N COUNT MS: an app with two threads, and fcgi-probe drip on N kept
+# connections: COUNT requests MS apart, from when a line is written to fd 3;
+# its output in $workdir/drip.out.
+mkfifo "$workdir/drip"
+dripping() {
+    start_app "127.0.0.1:$port" --threads 2
+    "$PROBE" drip "127.0.0.1:$port" "$1" "$2" "$3" <"$workdir/drip" >"$workdir/drip.out" 2>&1 &
+    drip=$!; pids="$pids $drip"
+    exec 3>"$workdir/drip"
+    wait_until 5000 grep -q ready "$workdir/drip.out"
+}
+
 # A front end that learns of the stop late sends on a kept connection after
 # SIGTERM: its requests are answered and the connection stays usable, and
 # once the front end closes it, no connection is open and the app leaves.
-start_app "127.0.0.1:$port" --threads 2
-mkfifo "$workdir/late"
-"$PROBE" drip "127.0.0.1:$port" 1 3 300 <"$workdir/late" >"$workdir/late.out" 2>&1 &
-late=$!; pids="$pids $late"
-exec 3>"$workdir/late"
-wait_until 5000 grep -q ready "$workdir/late.out"
+dripping 1 3 300
 ok $? "a kept connection is open and idle"
 t0=$(now_ms)
 kill -TERM "$app_pid"
 sleep 0.2
 echo go >&3
 exec 3>&-
-wait "$late"
-is "$?:$(tail -n 1 "$workdir/late.out")" "0:answered 3" \
+wait "$drip"
+is "$?:$(tail -n 1 "$workdir/drip.out")" "0:answered 3" \
     "3 requests sent on it from 0.2 s after SIGTERM, 0.3 s apart, are all answered on it"
 wait "$app_pid"
 is "$?" 0 "and the app exits 0"
@@ -131,12 +137,7 @@ ok $? "as soon as the front end closed it, with no other open ($took ms after SI
 # A front end that goes on sending, a request every 0.7 s on 4 kept
 # connections in turn, would hold the stop forever: it ends at its 5 s
 # bound.
-start_app "127.0.0.1:$port" --threads 2
-mkfifo "$workdir/drip"
-"$PROBE" drip "127.0.0.1:$port" 4 12 700 <"$workdir/drip" >"$workdir/dripped" 2>&1 &
-drip=$!; pids="$pids $drip"
-exec 3>"$workdir/drip"
-wait_until 5000 grep -q ready "$workdir/dripped"
+dripping 4 12 700
 ok $? "4 kept connections are open"
 t0=$(now_ms)
 kill -TERM "$app_pid"
@@ -147,8 +148,8 @@ status=$?
 took=$(( $(now_ms) - t0 ))
 wait "$drip"
 is "$status" 0 "SIGTERM while requests keep coming: exit 0"
-[ "$took" -ge 5000 ] && [ "$took" -lt 6000 ] && ! grep -q '^answered 12$' "$workdir/dripped"
-ok $? "at the 5 s bound: $took ms after SIGTERM, after $(tail -n 1 "$workdir/dripped") of the 12 requests"
+[ "$took" -ge 5000 ] && [ "$took" -lt 6000 ] && ! grep -q '^answered 12$' "$workdir/drip.out"
+ok $? "at the 5 s bound: $took ms after SIGTERM, after $(tail -n 1 "$workdir/drip.out") of the 12 requests"
 
 # Idle, with kept connections held open by a client that sends nothing: the
 # app leaves once none has carried a request for 1 s.

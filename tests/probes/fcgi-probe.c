@@ -214,17 +214,23 @@ static int cmd_slow(const char *addr, long ms)
     return 0;
 }
 
-static int cmd_kept(const char *addr)
+/* Says "ready" on stdout, then waits for a line on stdin: the test's cue. */
+static void ready_then_wait(void)
 {
-    struct address a = target(addr);
-    int fd = connect_to(&a);
-    request_ok(fd, 1, 1);
     printf("ready\n");
     if (fflush(stdout) != 0)
         fail("write stdout");
     char line[64];
     if (fgets(line, sizeof line, stdin) == NULL)
         fail("read stdin");
+}
+
+static int cmd_kept(const char *addr)
+{
+    struct address a = target(addr);
+    int fd = connect_to(&a);
+    request_ok(fd, 1, 1);
+    ready_then_wait();
     request_ok(fd, 2, 1);
     close(fd);
     printf("answered\n");
@@ -238,12 +244,7 @@ static int cmd_drip(const char *addr, int n, int count, long ms)
 {
     struct address a = target(addr);
     int *fds = open_kept(&a, n);
-    printf("ready\n");
-    if (fflush(stdout) != 0)
-        fail("write stdout");
-    char line[64];
-    if (fgets(line, sizeof line, stdin) == NULL)
-        fail("read stdin");
+    ready_then_wait();
     unsigned char buf[1024];
     size_t len = fcgi_encode_request(buf, sizeof buf, 2, 1, "GET", 0);
     int answered = 0;
