@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "admission.h"
+#include "claims.h"
 #include "log.h"
 #include "metrics.h"
 #include "peer.h"
@@ -34,14 +36,29 @@
  * once the pool held as many connections as there are threads, new
  * connections would wait in the backlog until nginx gave up on them.
  *
- * So idle connections do not occupy a worker. Every connection, new or kept,
- * waits in one epoll set (EPOLLONESHOT: exactly one worker gets it when it
- * becomes readable). The worker hands the ready descriptor to libfcgi through
- * FCGX_Request.ipcFd, and FCGX_Accept_r reads the request from it instead of
- * accepting; after FCGX_Finish_r a kept connection goes back into the set.
- * The threads only bound how many requests are *in progress*; any number of
- * idle connections cost a descriptor each. No accept mutex: the listening
+ * So idle connections do not occupy a worker. Every kept connection waits
+ * in one epoll set that all workers wait on. The worker that takes a ready
+ * connection hands its descriptor to libfcgi through FCGX_Request.ipcFd,
+ * and FCGX_Accept_r reads the request from it instead of accepting; after
+ * FCGX_Finish_r a kept connection waits in the set again. The threads only
+ * bound how many requests are *in progress*; any number of idle
+ * connections cost a descriptor each. No accept mutex: the listening
  * socket is non-blocking and every worker may accept from it.
+ *
+ * Why a connection is claimed
+ *
+ * A connection is added to the set once, edge-triggered, and stays there
+ * until it is closed: re-arming it after every request (EPOLLONESHOT) cost
+ * an epoll_ctl per request, about a fifth of the app's CPU time per request
+ * (docs/performance.md). Without one-shot, a connection can wake a second
+ * worker while the first still serves it (the rest of a request that
+ * arrives in pieces, a close). The claims table (app/claims.c) keeps that
+ * second worker out: it takes a connection only if no worker holds it,
+ * and otherwise tells the holder, which looks at the connection again
+ * before it lets go, since the edge that woke the second worker will not
+ * come back. Each connection a descriptor number carries has a generation
+ * of its own, in the event's data, so that an event queued for a
+ * connection since closed cannot take the next one on the same number.
  *
  * A request that has started but stalls (a peer that sends half a record)
  * pins its worker for at most IO_TIMEOUT_S: the socket's receive and send
@@ -73,6 +90,11 @@
  */
 enum { IO_TIMEOUT_S = 10, QUIET_MS = 1000, LINGER_MAX_MS = 5000 };
 
+/* The most descriptors the app keeps open: 2^20, the kernel's default
+ * fs.nr_open and Docker's default limit. The claims table takes 8 bytes a
+ * descriptor, touched only as descriptors are used. */
+enum { CLAIMS_MAX = 1 << 20 };
+
 struct server {
     int listen_fd;
     int epoll_fd;
@@ -83,6 +105,7 @@ struct server {
     atomic_ullong served;
     atomic_uint in_progress; /* accepted by FCGX_Accept_r, not yet finished */
     atomic_uint open;        /* connections accepted and not yet closed */
+    struct claims claims;    /* which worker holds each connection */
     bool unix_listener;      /* its connections need their timeouts set */
 };
 
@@ -96,28 +119,26 @@ static void stop_on_failure(struct server *s)
         log_errno(rc, "pthread_kill");
 }
 
-/* Arms fd in the set for one wake-up (EPOLLONESHOT) with op, EPOLL_CTL_ADD
- * or EPOLL_CTL_MOD. Returns epoll_ctl's result: 0, or -1 with errno set. */
-static int arm(struct server *s, int fd, int op)
+/* Arms the listener in the set for one wake-up (EPOLLONESHOT) with op,
+ * EPOLL_CTL_ADD or EPOLL_CTL_MOD. Returns epoll_ctl's result: 0, or -1 with
+ * errno set. */
+static int arm_listener(struct server *s, int op)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = fd};
-    return epoll_ctl(s->epoll_fd, op, fd, &ev);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = (unsigned)s->listen_fd};
+    return epoll_ctl(s->epoll_fd, op, s->listen_fd, &ev);
 }
 
-/* Parks a connection: puts it in the set until its next request arrives.
- * This is the one place that decides between ADD and MOD (as redis's
- * ae_epoll.c does). It tries MOD, and ADD when the set does not hold the
- * descriptor (ENOENT): a new connection, served straight from accept, is
- * parked the first time after its first request or a spurious wake-up.
- * Tracking which descriptors are registered would need a table shared by
- * the workers, indexed by descriptor and updated on every close; one failed
- * epoll_ctl per new connection that is kept costs less. Returns 0, or -1
- * with errno set. */
-static int park(struct server *s, int fd)
+/* Makes a held connection wait in the set for its next request. It is
+ * added once, edge-triggered, and stays until it is closed: no epoll_ctl
+ * per request. Returns 0, or -1 with errno set. */
+static int enlist(struct server *s, claim_token t)
 {
-    if (arm(s, fd, EPOLL_CTL_MOD) != 0 && (errno != ENOENT || arm(s, fd, EPOLL_CTL_ADD) != 0))
+    if (claims_in_set(&s->claims, t))
+        return 0;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = t};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, claim_fd(t), &ev) != 0)
         return -1;
-    metrics_parked();
+    claims_mark_in_set(&s->claims, t);
     return 0;
 }
 
@@ -133,23 +154,23 @@ static int set_timeouts(int fd)
     return 0;
 }
 
-static void serve(struct server *s, FCGX_Request *req, int fd);
+static void serve(struct server *s, FCGX_Request *req, claim_token t);
 
 /* The listener is one-shot, so that one worker wakes per connection
  * instead of all racing to accept it; this arms it for the next one. Only
- * MOD, never park(): a stop has removed it from the set (ENOENT), and it
- * must stay out. */
+ * MOD: a stop has removed it from the set (ENOENT), and it must stay
+ * out. */
 static void rearm_listener(struct server *s)
 {
-    if (arm(s, s->listen_fd, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
+    if (arm_listener(s, EPOLL_CTL_MOD) != 0 && errno != ENOENT) {
         log_errno(errno, "epoll_ctl listener");
         stop_on_failure(s);
     }
 }
 
-/* Accepts one connection and serves it at once if its request is already
- * there, as it usually is: no epoll round trip for a new connection. */
-static void accept_connection(struct server *s, FCGX_Request *req)
+/* Takes one connection from the backlog, counted open and held by the
+ * caller. Returns its token, or 0 with errno set by accept4. */
+static claim_token take_connection(struct server *s)
 {
     /* Counted open before it exists, so that a stop never reads none open
      * while a connection is being taken. */
@@ -157,6 +178,36 @@ static void accept_connection(struct server *s, FCGX_Request *req)
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
         atomic_fetch_sub(&s->open, 1);
+        return 0;
+    }
+    metrics_accepted();
+    claim_token t = claims_new(&s->claims, fd);
+    if (t == 0) {
+        /* Only if the descriptor limit was raised from outside since the
+         * start: the table is as large as the limit was then. */
+        log_errno(errno, "accept: descriptor %d beyond the claims table", fd);
+        close(fd);
+        atomic_fetch_sub(&s->open, 1);
+        errno = EAGAIN;
+    }
+    return t;
+}
+
+/* Gives a new unix connection the timeouts a TCP one inherits. Cannot fail
+ * on a socket accept4 just returned; without them only the stall bound
+ * would be lost. */
+static void inherit_timeouts(struct server *s, claim_token t)
+{
+    if (s->unix_listener && set_timeouts(claim_fd(t)) != 0)
+        log_errno(errno, "setsockopt timeouts");
+}
+
+/* Accepts one connection and serves it at once if its request is already
+ * there, as it usually is: no epoll round trip for a new connection. */
+static void accept_connection(struct server *s, FCGX_Request *req)
+{
+    claim_token t = take_connection(s);
+    if (t == 0) {
         switch (errno) {
         case EAGAIN: /* none left */
         case EINTR:
@@ -188,12 +239,8 @@ static void accept_connection(struct server *s, FCGX_Request *req)
         return;
     }
     rearm_listener(s);
-    metrics_accepted();
-    /* Cannot fail on a socket accept4 just returned; without them only the
-     * stall bound would be lost. */
-    if (s->unix_listener && set_timeouts(fd) != 0)
-        log_errno(errno, "setsockopt timeouts");
-    serve(s, req, fd);
+    inherit_timeouts(s, t);
+    serve(s, req, t);
 }
 
 /* Logs why admission closes a connection, naming its peer, and closes
@@ -237,16 +284,18 @@ static void reject(int fd, const struct admission *a)
     close(fd);
 }
 
-/* Serves the request waiting on fd, and parks the connection again if the
- * front end keeps it. Returns true if it is parked, false if it is closed. */
-static bool serve_connection(struct server *s, FCGX_Request *req, int fd)
+/* Serves the request waiting on a held connection, and puts it in the set
+ * if the front end keeps it. Returns true if it is to wait there, false if
+ * it is closed. */
+static bool serve_connection(struct server *s, FCGX_Request *req, claim_token t)
 {
+    int fd = claim_fd(t);
     struct admission a = admission_check(fd, IO_TIMEOUT_S * 1000);
     switch (a.outcome) {
     case ADMISSION_READY:
         break;
     case ADMISSION_WAIT:
-        if (park(s, fd) == 0)
+        if (enlist(s, t) == 0)
             return true;
         log_errno(errno, "epoll_ctl connection");
         close(fd);
@@ -254,7 +303,7 @@ static bool serve_connection(struct server *s, FCGX_Request *req, int fd)
     case ADMISSION_TOO_LARGE:
         metrics_outcome(METRICS_REFUSED_TOO_LARGE);
         if (refuse_too_large(fd, IO_TIMEOUT_S * 1000) > 0 && !atomic_load(&s->leaving)
-            && park(s, fd) == 0)
+            && enlist(s, t) == 0)
             return true;
         close(fd);
         return false;
@@ -292,18 +341,37 @@ static bool serve_connection(struct server *s, FCGX_Request *req, int fd)
     if (req->ipcFd < 0)
         return false; /* libfcgi closed it after an error */
     req->ipcFd = -1;
-    if (kept && !atomic_load(&s->leaving) && park(s, fd) == 0)
+    if (kept && !atomic_load(&s->leaving) && enlist(s, t) == 0)
         return true;
     close(fd);
     return false;
 }
 
-/* serve_connection(), keeping the count of open connections that tells a
- * stop when none is left. */
-static void serve(struct server *s, FCGX_Request *req, int fd)
+/* serve_connection() until the connection is released to the set or
+ * closed; keeps the count of open connections that tells a stop when none
+ * is left. */
+static void serve(struct server *s, FCGX_Request *req, claim_token t)
 {
-    if (!serve_connection(s, req, fd))
-        atomic_fetch_sub(&s->open, 1);
+    while (serve_connection(s, req, t)) {
+        if (claims_release(&s->claims, t)) {
+            metrics_parked();
+            return;
+        }
+        /* An event came while it was held: bytes arrived that may be its
+         * next request, and no other event will say so. */
+    }
+    claims_closed(&s->claims, t);
+    atomic_fetch_sub(&s->open, 1);
+}
+
+/* Serves the connection an event names, unless another worker holds it
+ * (which then looks again) or it has closed since. */
+static void serve_event(struct server *s, FCGX_Request *req, claim_token t)
+{
+    if (!claims_take(&s->claims, t))
+        return;
+    metrics_unparked();
+    serve(s, req, t);
 }
 
 /* After a stop: serve the connections whose next request has already
@@ -317,9 +385,9 @@ static void drain(struct server *s, FCGX_Request *req)
             continue;
         int served = 0;
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd != s->wake_fd && evs[i].data.fd != s->listen_fd) {
-                metrics_unparked();
-                serve(s, req, evs[i].data.fd);
+            claim_token t = evs[i].data.u64;
+            if (t != (unsigned)s->wake_fd && t != (unsigned)s->listen_fd) {
+                serve_event(s, req, t);
                 served++;
             }
         }
@@ -350,16 +418,14 @@ static void *worker(void *arg)
             stop_on_failure(s);
             break;
         }
-        if (ev.data.fd == s->wake_fd) {
+        if (ev.data.u64 == (unsigned)s->wake_fd) {
             drain(s, &req);
             break;
         }
-        if (ev.data.fd == s->listen_fd)
+        if (ev.data.u64 == (unsigned)s->listen_fd)
             accept_connection(s, &req);
-        else {
-            metrics_unparked();
-            serve(s, &req, ev.data.fd);
-        }
+        else
+            serve_event(s, &req, ev.data.u64);
     }
     FCGX_Free(&req, 0);
     return NULL;
@@ -372,23 +438,30 @@ static void *worker(void *arg)
 static void adopt_backlog(struct server *s)
 {
     for (;;) {
-        atomic_fetch_add(&s->open, 1);
-        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            atomic_fetch_sub(&s->open, 1);
+        claim_token t = take_connection(s);
+        if (t == 0) {
             if (errno == ECONNABORTED || errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 log_errno(errno, "accept at stop");
             return;
         }
-        metrics_accepted();
-        if (s->unix_listener && set_timeouts(fd) != 0)
-            log_errno(errno, "setsockopt timeouts");
-        if (park(s, fd) != 0) {
+        inherit_timeouts(s, t);
+        /* Released before it is added: this thread serves nothing, so the
+         * first event must find it free for a worker to take. Nothing can
+         * have come for it while it was out of the set. */
+        claims_mark_in_set(&s->claims, t);
+        (void)claims_release(&s->claims, t);
+        metrics_parked();
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = t};
+        if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, claim_fd(t), &ev) != 0) {
             log_errno(errno, "epoll_ctl connection");
-            close(fd);
-            atomic_fetch_sub(&s->open, 1);
+            if (claims_take(&s->claims, t)) {
+                metrics_unparked();
+                close(claim_fd(t));
+                claims_closed(&s->claims, t);
+                atomic_fetch_sub(&s->open, 1);
+            }
         }
     }
 }
@@ -470,13 +543,39 @@ static int configure_listener(struct server *s)
     return 0;
 }
 
+/* Sizes the claims table for every descriptor the process may open: the
+ * soft limit (raised to the hard one in main.c), lowered to CLAIMS_MAX if
+ * it is above, so that accept4 fails with EMFILE (a pause, not an error)
+ * before a descriptor falls outside the table. Returns 0, or -1 after a
+ * log line. */
+static int setup_claims(struct server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_errno(errno, "getrlimit RLIMIT_NOFILE");
+        return -1;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > CLAIMS_MAX) {
+        rl.rlim_cur = CLAIMS_MAX;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            log_errno(errno, "setrlimit RLIMIT_NOFILE");
+            return -1;
+        }
+    }
+    if (claims_init(&s->claims, rl.rlim_cur) != 0) {
+        log_errno(errno, "claims table for %llu descriptors", (unsigned long long)rl.rlim_cur);
+        return -1;
+    }
+    return 0;
+}
+
 /* Opens the epoll set and the wake event and puts the listener and the
  * wake event in the set. Returns 0, or -1 after a log line; what it opened
  * is in s either way (-1 if not opened), for server_run() to close. */
 static int setup(struct server *s, int listen_fd)
 {
     s->listen_fd = listen_fd;
-    if (configure_listener(s) != 0)
+    if (configure_listener(s) != 0 || setup_claims(s) != 0)
         return -1;
     s->main_thread = pthread_self();
     s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -491,9 +590,8 @@ static int setup(struct server *s, int listen_fd)
     }
     /* The wake event is level-triggered: it stays ready so that every
      * worker sees it. The listener is one-shot (accept_connection()). */
-    struct epoll_event lev = {.events = EPOLLIN | EPOLLONESHOT, .data.fd = listen_fd};
-    struct epoll_event wev = {.events = EPOLLIN, .data.fd = s->wake_fd};
-    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, listen_fd, &lev) != 0
+    struct epoll_event wev = {.events = EPOLLIN, .data.u64 = (unsigned)s->wake_fd};
+    if (arm_listener(s, EPOLL_CTL_ADD) != 0
         || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &wev) != 0) {
         log_errno(errno, "epoll_ctl add");
         return -1;
@@ -580,5 +678,6 @@ cleanup:
         close(s.wake_fd);
     if (s.epoll_fd >= 0)
         close(s.epoll_fd);
+    claims_free(&s.claims);
     return status;
 }

@@ -9,7 +9,9 @@
  *   the set        the one epoll set every worker waits on: the listener,
  *                  the wake event and every parked connection.
  *   parked         a connection waiting in the set, holding no thread, until
- *                  its next request arrives (park() in app/server.c).
+ *                  its next request arrives (enlist() in app/server.c).
+ *   held           a connection a worker is serving: claimed in the claims
+ *                  table (app/claims.c), so that no other worker reads it.
  *   request's start  a request's BEGIN_REQUEST record and all its PARAMS
  *                  records, up to the empty one that ends them: what
  *                  admission (app/admission.c) checks before libfcgi reads.

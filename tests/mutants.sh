@@ -20,19 +20,25 @@ app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/app/request-s
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/    if (0)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
+app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/    if (0)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
 app/server.c @@ s/^    linger_then_end(s);/    atomic_store(\&s->leaving, true); (void)eventfd_write(s->wake_fd, 1);/ @@ tests/nginx/replica-stop.sh @@ stop: serve on while front ends still send
 app/server.c @@ s/^    if (shutdown(s->listen_fd, SHUT_RDWR) != 0 \&\& errno != ENOTCONN)/    atomic_store(\&s->leaving, true);\n&/ @@ tests/app/stop.sh @@ stop: never close a kept connection after its answer while lingering
 app/server.c @@ s/LINGER_MAX_MS = 5000 }/LINGER_MAX_MS = 50000 }/ @@ tests/app/stop.sh @@ stop: the linger ends after 5 s
 app/server.c @@ s/        } else if (now - quiet_since >= QUIET_MS) {/        } else if (0) {/ @@ tests/app/stop.sh @@ stop: leave after 1 s without a request
 app/server.c @@ s/        if (atomic_load(\&s->open) == 0)/        if (0)/ @@ tests/app/stop.sh @@ stop: leave at once when no connection is open
 app/server.c @@ s/^    adopt_backlog(s);/    (void)0;/ @@ tests/app/stop.sh @@ stop: take the backlog before the listener is shut
-app/server.c @@ s/    if (!serve_connection(s, req, fd))/    if (0)/ @@ tests/app/stop.sh @@ stop: a closed connection is no longer counted open
+app/server.c @@ s/^    atomic_fetch_sub(\&s->open, 1);$/    (void)0;/ @@ tests/app/stop.sh @@ stop: a closed connection is no longer counted open
+app/server.c @@ /int fd = accept4/,/return 0;/s/atomic_fetch_sub(\&s->open, 1);/(void)0;/ @@ tests/app/stop.sh @@ stop: a failed accept is not counted open
+app/server.c @@ s/    if (s->unix_listener \&\& set_timeouts(claim_fd(t)) != 0)/    if (0)/ @@ tests/app/request-start.sh @@ stall bound: a unix connection gets the timeouts
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (evs\[i\].data.fd != s->wake_fd && evs\[i\].data.fd != s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived after the 5 s bound
-app/server.c @@ s/    if (arm(s, s->listen_fd, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
-app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/    if (!atomic_load(\&s->leaving) \&\& park(s, fd) == 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
-app/server.c @@ s/    if (arm(s, fd, EPOLL_CTL_MOD) != 0 \&\& (errno != ENOENT || arm(s, fd, EPOLL_CTL_ADD) != 0))/    if (arm(s, fd, EPOLL_CTL_MOD) != 0)/ @@ tests/app/keepalive.sh @@ park: a new connection is added to the set
+app/server.c @@ s/    if (arm_listener(s, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
+app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/    if (!atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/server.c @@ s/    if (claims_in_set(\&s->claims, t))/    if (1)/ @@ tests/app/keepalive.sh @@ enlist: a kept connection is added to the set
+app/server.c @@ s/        if (claims_release(\&s->claims, t)) {/        if (claims_release(\&s->claims, t) || 1) {/ @@ tests/app/request-start.sh @@ claims: the holder looks again after an event while held
+app/claims.c @@ s/            return !(v \& CLAIM_HELD);/            return true;/ @@ tests/app/request-start.sh tests/unit/claims @@ claims: a held connection is not taken by a second worker
+app/claims.c @@ s/        if (generation(v) != generation(t))/        if (0)/ @@ tests/unit/claims @@ claims: an event for a closed connection is stale
+app/claims.c @@ s/    while (generation(v) == generation(t)) {/    while (1) {/ @@ tests/unit/claims @@ claims: a late close leaves the next connection on the number held
 app/fcgi_record.c @@ s/        .padding_len = w.paddingLength,/        .padding_len = 0,/ @@ tests/unit/guard @@ record header: padding decoded
 app/peer.c @@ s/n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);/n = -1;/ @@ tests/app/request-start.sh @@ log lines name a unix peer
 app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/app/hostile.sh @@ guard: CVE-2025-23016's lengths
