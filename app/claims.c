@@ -45,8 +45,8 @@ claim_token claims_new(struct claims *c, int fd)
         return 0;
     }
     /* The number is new to the caller: whoever held it before has closed
-     * it, and any update that holder still makes expects the old
-     * generation and fails. So a plain store, with a generation no event
+     * it, and after a close a holder calls only claims_closed(), which
+     * checks the generation. So a plain store, with a generation no event
      * in the set can carry. */
     _Atomic uint64_t *p = &c->slot[fd];
     uint64_t gen = generation(atomic_load(p)) + 1;

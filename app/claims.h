@@ -14,7 +14,9 @@
  * claims_new() takes afresh for every connection a descriptor number
  * carries, so that an event left over from an earlier connection on the
  * same number is recognised and dropped. The token is what the epoll set
- * holds as the event's data. Every function is safe from any thread. */
+ * holds as the event's data. claims_new(), claims_take() and
+ * claims_closed() are safe from any thread; the others are for the
+ * connection's holder. */
 struct claims {
     _Atomic uint64_t *slot; /* per descriptor: generation << 32 | CLAIM_* bits */
     size_t size;            /* descriptors 0 .. size - 1 */

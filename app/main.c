@@ -31,7 +31,8 @@ static int ignore_sigpipe(void)
 }
 
 /* Every idle kept connection holds a descriptor (app/server.c), so take all
- * the descriptors the hard limit allows, as nginx's worker_rlimit_nofile does. */
+ * the descriptors the hard limit allows, as nginx's worker_rlimit_nofile does
+ * (server.c lowers it again past the claims table's CLAIMS_MAX). */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;

@@ -49,8 +49,8 @@
  *
  * A connection is added to the set once, edge-triggered, and stays there
  * until it is closed: re-arming it after every request (EPOLLONESHOT) cost
- * an epoll_ctl per request, about a fifth of the app's CPU time per request
- * (docs/performance.md). Without one-shot, a connection can wake a second
+ * an epoll_ctl per request, the largest single cost against the limit
+ * (docs/performance.md, "What each part costs"). Without one-shot, a connection can wake a second
  * worker while the first still serves it (the rest of a request that
  * arrives in pieces, a close). The claims table (app/claims.c) keeps that
  * second worker out: it takes a connection only if no worker holds it,
@@ -100,7 +100,7 @@ struct server {
     int epoll_fd;
     int wake_fd; /* readable once a stop is requested */
     pthread_t main_thread;
-    atomic_bool leaving; /* the stop's linger is over: close, never park */
+    atomic_bool leaving; /* the stop's linger is over: close after answers */
     atomic_bool failed;
     atomic_ullong served;
     atomic_uint in_progress; /* accepted by FCGX_Accept_r, not yet finished */
@@ -180,16 +180,17 @@ static claim_token take_connection(struct server *s)
         atomic_fetch_sub(&s->open, 1);
         return 0;
     }
-    metrics_accepted();
     claim_token t = claims_new(&s->claims, fd);
     if (t == 0) {
-        /* Only if the descriptor limit was raised from outside since the
-         * start: the table is as large as the limit was then. */
-        log_errno(errno, "accept: descriptor %d beyond the claims table", fd);
+        /* Only past CLAIMS_MAX descriptors, with the limit raised from
+         * outside: EMFILE makes the caller pause as when out of them. */
+        log_msg("closed a connection: descriptor %d is beyond the claims table", fd);
         close(fd);
         atomic_fetch_sub(&s->open, 1);
-        errno = EAGAIN;
+        errno = EMFILE;
+        return 0;
     }
+    metrics_accepted();
     return t;
 }
 
@@ -353,12 +354,14 @@ static bool serve_connection(struct server *s, FCGX_Request *req, claim_token t)
 static void serve(struct server *s, FCGX_Request *req, claim_token t)
 {
     while (serve_connection(s, req, t)) {
-        if (claims_release(&s->claims, t)) {
-            metrics_parked();
+        /* Counted idle before it is released: a worker may take it, and
+         * count it out, as soon as it is. */
+        metrics_parked();
+        if (claims_release(&s->claims, t))
             return;
-        }
         /* An event came while it was held: bytes arrived that may be its
          * next request, and no other event will say so. */
+        metrics_unparked();
     }
     claims_closed(&s->claims, t);
     atomic_fetch_sub(&s->open, 1);
@@ -451,8 +454,8 @@ static void adopt_backlog(struct server *s)
          * first event must find it free for a worker to take. Nothing can
          * have come for it while it was out of the set. */
         claims_mark_in_set(&s->claims, t);
-        (void)claims_release(&s->claims, t);
         metrics_parked();
+        (void)claims_release(&s->claims, t);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = t};
         if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, claim_fd(t), &ev) != 0) {
             log_errno(errno, "epoll_ctl connection");
@@ -543,11 +546,10 @@ static int configure_listener(struct server *s)
     return 0;
 }
 
-/* Sizes the claims table for every descriptor the process may open: the
- * soft limit (raised to the hard one in main.c), lowered to CLAIMS_MAX if
- * it is above, so that accept4 fails with EMFILE (a pause, not an error)
- * before a descriptor falls outside the table. Returns 0, or -1 after a
- * log line. */
+/* Makes the claims table for CLAIMS_MAX descriptors and lowers the soft
+ * descriptor limit to that if it is above, so that accept4 fails with
+ * EMFILE (a pause, not an error) before a descriptor falls outside the
+ * table. Returns 0, or -1 after a log line. */
 static int setup_claims(struct server *s)
 {
     struct rlimit rl;
@@ -562,8 +564,8 @@ static int setup_claims(struct server *s)
             return -1;
         }
     }
-    if (claims_init(&s->claims, rl.rlim_cur) != 0) {
-        log_errno(errno, "claims table for %llu descriptors", (unsigned long long)rl.rlim_cur);
+    if (claims_init(&s->claims, CLAIMS_MAX) != 0) {
+        log_errno(errno, "claims table for %d descriptors", CLAIMS_MAX);
         return -1;
     }
     return 0;
