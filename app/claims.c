@@ -23,8 +23,8 @@ static _Atomic uint64_t *slot_of(struct claims *c, claim_token t)
 
 int claims_init(struct claims *c, size_t size)
 {
-    /* calloc: untouched pages cost no memory, so a table as large as the
-     * descriptor limit costs what the descriptors in use touch. */
+    /* calloc: untouched pages cost no memory, so a table for every
+     * descriptor the process may open costs only what those in use touch. */
     c->slot = calloc(size, sizeof *c->slot);
     if (c->slot == NULL)
         return -1;

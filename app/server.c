@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,15 +50,16 @@
  * A connection is added to the set once, edge-triggered, and stays there
  * until it is closed: re-arming it after every request (EPOLLONESHOT) cost
  * an epoll_ctl per request, the largest single cost against the limit
- * (docs/performance.md, "What each part costs"). Without one-shot, a connection can wake a second
- * worker while the first still serves it (the rest of a request that
- * arrives in pieces, a close). The claims table (app/claims.c) keeps that
- * second worker out: it takes a connection only if no worker holds it,
- * and otherwise tells the holder, which looks at the connection again
- * before it lets go, since the edge that woke the second worker will not
- * come back. Each connection a descriptor number carries has a generation
- * of its own, in the event's data, so that an event queued for a
- * connection since closed cannot take the next one on the same number.
+ * (docs/performance.md, "What each part costs"). Without one-shot, a
+ * connection can wake a second worker while the first still serves it
+ * (the rest of a request that arrives in pieces, a close). The claims
+ * table (app/claims.c) keeps that second worker out: it takes a connection
+ * only if no worker holds it, and otherwise tells the holder, which looks
+ * at the connection again before it lets go, since the edge that woke the
+ * second worker will not come back. Each connection a descriptor number
+ * carries has a generation of its own, in the event's data, so that an
+ * event queued for a connection since closed cannot take the next one on
+ * the same number.
  *
  * A request that has started but stalls (a peer that sends half a record)
  * pins its worker for at most IO_TIMEOUT_S: the socket's receive and send
