@@ -8,20 +8,19 @@
  * libfcgi trusts the name and value lengths of FastCGI parameters: in the
  * Debian builds (2.4.2 with its CVE-2025-23016 patch, 2.4.5) two lengths
  * that each pass its check can still overflow their int sum, and one record
- * then makes it abort (found by tests/fuzz). So the server peeks at the
- * bytes waiting on a connection and hands it to libfcgi only once the whole
- * parameter stream is there and every length is sane, in the parameters and
- * in any management record that came with them; anything else is refused
- * before libfcgi allocates a byte. What it cannot see is a management record
- * sent later, in the middle of a request body: the FastCGI socket must stay
- * reachable by nginx alone (docker-compose.yml: a volume only nginx mounts). */
+ * then makes it abort (found by tests/fuzz). So a request's start, as
+ * intake keeps it (app/intake.c: BEGIN_REQUEST and the PARAMS records, one
+ * after the other, without padding), reaches libfcgi only once the guard
+ * has seen every length sane; anything else is refused before libfcgi
+ * allocates a byte. The guard reads records as libfcgi would, so that it
+ * also holds for bytes libfcgi would read from a connection itself
+ * (tests/unit/guard.c drives it that way). */
 
 /* The most a request's start (BEGIN_REQUEST and every PARAMS record) may
- * take. It must fit in a socket's receive queue, where the guard peeks at
- * it. nginx as configured here forwards at most about 33 kB (4 x 8 kB of
+ * take. nginx as configured here forwards at most about 33 kB (4 x 8 kB of
  * headers plus the request line and the parameters); Apache and Caddy
  * forward far more (hundreds of kB of headers): such a request is answered
- * 431 (app/refuse.c), not served and not dropped. */
+ * 431 (app/intake.c), not served and not dropped. */
 enum { GUARD_WINDOW = 65536 };
 
 enum guard_verdict {
@@ -39,7 +38,7 @@ struct guard_result {
     long value;      /* GUARD_REJECT: the bad value why speaks of, or -1 if none */
 };
 
-/* Judges the len bytes of a request's start at buf (what a peek returned).
+/* Judges the len bytes of a request's start at buf.
  * Returns the verdict: ready, wait for more, too large, or refused and why. */
 struct guard_result fcgi_guard(const unsigned char *buf, size_t len);
 

@@ -133,6 +133,12 @@ void metrics_outcome(enum metrics_outcome o)
     bump(&my_slot()->outcomes[o], 1);
 }
 
+void metrics_request_dropped(enum metrics_outcome o)
+{
+    atomic_fetch_sub_explicit(&m.active, 1, memory_order_relaxed);
+    bump(&my_slot()->outcomes[o], 1);
+}
+
 void metrics_parked(void)
 {
     atomic_fetch_add_explicit(&m.idle, 1, memory_order_relaxed);
@@ -183,35 +189,39 @@ void metrics_request_end(FCGX_Request *req, unsigned long long t0)
     if (in_err == 0 && out_err == 0) {
         if (is_healthcheck(req->envp)) {
             bump(&s->outcomes[METRICS_HEALTHCHECK], 1);
-        } else {
-            bump(&s->outcomes[METRICS_ANSWERED], 1);
-            bump(&s->duration_ns, ns);
-            unsigned b = 0;
-            while (b < METRICS_BUCKETS && ns > metrics_bucket_ns[b])
-                b++;
-            bump(&s->buckets[b], 1);
+            return;
         }
-    } else {
-        /* libfcgi's stream errors are errno values, or negative codes of its
-         * own (a protocol error). */
-        int err = in_err != 0 ? in_err : out_err;
-        const char *what = in_err != 0 ? "reading its body" : "writing its answer";
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            bump(&s->outcomes[METRICS_TIMED_OUT], 1);
-            log_msg("a request timed out %s (request_id=%s)", what, request_id(req));
-        } else {
-            bump(&s->outcomes[METRICS_PEER_GONE], 1);
-            if (err > 0)
-                log_errno(err, "a request failed %s (request_id=%s)", what, request_id(req));
-            else
-                log_msg("a request failed %s: libfcgi error %d (request_id=%s)", what, err,
-                        request_id(req));
+        bump(&s->outcomes[METRICS_ANSWERED], 1);
+        bump(&s->duration_ns, ns);
+        unsigned b = 0;
+        while (b < METRICS_BUCKETS && ns > metrics_bucket_ns[b])
+            b++;
+        bump(&s->buckets[b], 1);
+        /* Slow covers answered requests only, as the histogram does: a
+         * health check is not traffic, and a request that failed has its
+         * own outcome and log line. */
+        if (m.slow_ns != 0 && ns > m.slow_ns) {
+            bump(&s->slow, 1);
+            log_msg("a slow request: %llu ms, over --slow-request %ld ms (request_id=%s)",
+                    ns / 1000000ULL, m.slow_ms, request_id(req));
         }
+        return;
     }
-    if (m.slow_ns != 0 && ns > m.slow_ns) {
-        bump(&s->slow, 1);
-        log_msg("a slow request: %llu ms, over --slow-request %ld ms (request_id=%s)",
-                ns / 1000000ULL, m.slow_ms, request_id(req));
+    /* libfcgi's stream errors are errno values, or negative codes of its
+     * own (a protocol error). Its body is read from the handover's pipe,
+     * so an error is in writing the answer. */
+    int err = in_err != 0 ? in_err : out_err;
+    const char *what = in_err != 0 ? "reading its body" : "writing its answer";
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+        bump(&s->outcomes[METRICS_TIMED_OUT], 1);
+        log_msg("a request timed out %s (request_id=%s)", what, request_id(req));
+    } else {
+        bump(&s->outcomes[METRICS_PEER_GONE], 1);
+        if (err > 0)
+            log_errno(err, "a request failed %s (request_id=%s)", what, request_id(req));
+        else
+            log_msg("a request failed %s: libfcgi error %d (request_id=%s)", what, err,
+                    request_id(req));
     }
 }
 

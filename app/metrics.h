@@ -15,11 +15,14 @@ struct options;
  * answered, so that health checks do not move the traffic counters. */
 enum metrics_outcome {
     METRICS_ANSWERED,
-    METRICS_REFUSED_TOO_LARGE, /* 431, app/refuse.c */
+    METRICS_REFUSED_TOO_LARGE, /* 431: its start is over GUARD_WINDOW */
     METRICS_REFUSED_BY_GUARD,  /* app/fcgi_guard.c said no */
-    METRICS_TIMED_OUT,         /* its start or body stalled for the I/O timeout */
+    METRICS_TIMED_OUT,         /* not whole, or its answer not read, within its bound */
     METRICS_PEER_GONE,         /* the front end closed or reset the connection */
     METRICS_HEALTHCHECK,
+    METRICS_REFUSED_MULTIPLEXED, /* FCGI_CANT_MPX_CONN: another request was in progress */
+    METRICS_REFUSED_ROLE,        /* FCGI_UNKNOWN_ROLE: not a responder request */
+    METRICS_ABORTED,             /* the front end sent FCGI_ABORT_REQUEST */
     METRICS_OUTCOMES
 };
 #define METRICS_HEALTHCHECK_PARAM "HELLO_FCGI_HEALTHCHECK"
@@ -65,11 +68,13 @@ void metrics_outcome(enum metrics_outcome o);
 void metrics_parked(void);
 /* A parked connection came out of the set, readable. */
 void metrics_unparked(void);
-/* Around respond(): begin returns the start time, end classifies the
- * request from its streams' errors and its parameters. Call end before
- * FCGX_Finish_r, which frees the parameters. */
+/* A request is in progress from its first bytes read (begin, which
+ * returns that time) to its answer written by libfcgi (end, which
+ * classifies it from its streams' errors and its parameters: call it
+ * before FCGX_Finish_r frees them), or to another outcome (dropped). */
 unsigned long long metrics_request_begin(void);
 void metrics_request_end(FCGX_Request *req, unsigned long long t0);
+void metrics_request_dropped(enum metrics_outcome o);
 
 /* --healthcheck's request: a request as fcgi_encode_request() makes it plus
  * METRICS_HEALTHCHECK_PARAM; its length, or 0 if buf is too small. */

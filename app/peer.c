@@ -5,30 +5,38 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <sys/socket.h>
+#include <string.h>
 
-const char *peer_name(int fd, char *buf, size_t size)
+void peer_take(struct peer *p, const struct sockaddr *sa, socklen_t len)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char host[INET6_ADDRSTRLEN];
-    int n = -1;
-    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-        const struct sockaddr_in *in4 = (const struct sockaddr_in *)&ss;
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-        struct ucred cred;
-        socklen_t clen = sizeof cred;
-        if (ss.ss_family == AF_INET && inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host))
-            n = snprintf(buf, size, "%s:%u", host, (unsigned)ntohs(in4->sin_port));
-        else if (ss.ss_family == AF_INET6
-                 && inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host))
-            n = snprintf(buf, size, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
-        else if (ss.ss_family == AF_UNIX
-                 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-            n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);
+    memset(p, 0, sizeof *p);
+    if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+        p->family = AF_INET;
+        p->port = ntohs(in4->sin_port);
+        memcpy(p->addr, &in4->sin_addr, sizeof in4->sin_addr);
+    } else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        p->family = AF_INET6;
+        p->port = ntohs(in6->sin6_port);
+        memcpy(p->addr, &in6->sin6_addr, sizeof in6->sin6_addr);
+    } else if (sa->sa_family == AF_UNIX) {
+        p->family = AF_UNIX;
     }
-    /* A peer that is already gone, or an unknown family: the line still
-     * names the refusal. */
+}
+
+const char *peer_name(const struct peer *p, int fd, char *buf, size_t size)
+{
+    char host[INET6_ADDRSTRLEN];
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    int n = -1;
+    if (p->family == AF_INET && inet_ntop(AF_INET, p->addr, host, sizeof host))
+        n = snprintf(buf, size, "%s:%u", host, (unsigned)p->port);
+    else if (p->family == AF_INET6 && inet_ntop(AF_INET6, p->addr, host, sizeof host))
+        n = snprintf(buf, size, "[%s]:%u", host, (unsigned)p->port);
+    else if (p->family == AF_UNIX && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
+        n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);
     if (n < 0 || (size_t)n >= size)
         snprintf(buf, size, "an unknown peer");
     return buf;

@@ -15,44 +15,49 @@ src=$(cd "$top_srcdir" && pwd)
 
 mutants() {
     cat <<'EOM'
-app/admission.c @@ s/bool offset = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/bool offset = 0 \&\& setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF/ @@ tests/app/request-start.sh @@ peek: a start split over writes, on a unix socket
-app/server.c @@ s/IO_TIMEOUT_S = 10,/IO_TIMEOUT_S = 100,/ @@ tests/app/request-start.sh @@ stall bound: 10 s
+app/connection.h @@ s/CONNECTION_BOUND_S = 10 }/CONNECTION_BOUND_S = 100 }/ @@ tests/app/request-start.sh @@ bound: a stalled start ends at 10 s
+app/connection.c @@ s/    if (c->deadline.listed \&\& now_ms() >= c->deadline.at) {/    if (0) {/ @@ tests/app/request-start.sh @@ deadline: a request not whole is ended at its bound
+app/server.c @@ s/        connection_event(\&s->cs, w, due\[i\]);/        (void)due;/ @@ tests/app/request-start.sh @@ tick: the sweep gives due connections a turn
+app/connection.c @@ s/            if ((size_t)n < room)/            if (0)/ @@ tests/app/request-start.sh tests/nginx/http.sh @@ turn: a short read ends the reading
+app/intake.c @@ s/        queued(b, reply_end(out, room, id, FCGI_CANT_MPX_CONN));/        (void)out;/ @@ tests/unit/intake @@ intake: FCGI_CANT_MPX_CONN for a second request
+app/intake.c @@ s/        if (len == 0)$/        if (0)/ @@ tests/unit/intake @@ intake: two empty PARAMS records
+app/intake.c @@ s/            queued(b, reply_unknown_type(out, room, r->type));/            (void)out;/ @@ tests/unit/intake @@ intake: FCGI_UNKNOWN_TYPE
+app/replies.c @@ s/            value = \"0\";/            value = \"1\";/ @@ tests/unit/intake @@ replies: FCGI_MPXS_CONNS is 0
+app/connection.c @@ s/        return begin_close(cs, c, fd);$/        return close_conn(cs, c, fd);/ @@ tests/frontends/fcgi-client.sh @@ close: keep the answer from a reset
+app/server.c @@ s/    while (!atomic_load(\&s->failed) \&\& atomic_load(\&s->cs.in_progress) != 0/    while (0/ @@ tests/app/stop.sh @@ stop: the requests in progress end before the app leaves
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop
 app/server.c @@ s/pause = {.tv_nsec = 100 \* 1000 \* 1000}/pause = {.tv_nsec = 0}/ @@ tests/app/descriptors.sh @@ out of descriptors: no spin
 app/server.c @@ s/if (shutdown(s->listen_fd, SHUT_RDWR) != 0/if (0 \&\& shutdown(s->listen_fd, SHUT_RDWR) != 0/ @@ tests/app/stop.sh @@ stop: the socket refuses at once
-app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/    if (0)/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection goes back to epoll
-app/server.c @@ s/^    linger_then_end(s);/    atomic_store(\&s->leaving, true); (void)eventfd_write(s->wake_fd, 1);/ @@ tests/nginx/replica-stop.sh @@ stop: serve on while front ends still send
-app/server.c @@ s/^    if (shutdown(s->listen_fd, SHUT_RDWR) != 0 \&\& errno != ENOTCONN)/    atomic_store(\&s->leaving, true);\n&/ @@ tests/app/stop.sh @@ stop: never close a kept connection after its answer while lingering
+app/connection.c @@ s/    if (enlist(cs, t) != 0) {/    if (1) {/ @@ tests/app/keepalive.sh @@ keep-alive: a kept connection waits in the set
+app/server.c @@ s/^    linger_then_end(s);/    atomic_store(\&s->cs.leaving, true); (void)eventfd_write(s->wake_fd, 1);/ @@ tests/nginx/replica-stop.sh @@ stop: serve on while front ends still send
+app/server.c @@ s/^    if (shutdown(s->listen_fd, SHUT_RDWR) != 0 \&\& errno != ENOTCONN)/    atomic_store(\&s->cs.leaving, true);\n&/ @@ tests/app/stop.sh @@ stop: never close a kept connection after its answer while lingering
 app/server.c @@ s/LINGER_MAX_MS = 5000 }/LINGER_MAX_MS = 50000 }/ @@ tests/app/stop.sh @@ stop: the linger ends after 5 s
 app/server.c @@ s/        } else if (now - quiet_since >= QUIET_MS) {/        } else if (0) {/ @@ tests/app/stop.sh @@ stop: leave after 1 s without a request
-app/server.c @@ s/        if (atomic_load(\&s->open) == 0)/        if (0)/ @@ tests/app/stop.sh @@ stop: leave at once when no connection is open
+app/server.c @@ s/        if (atomic_load(\&s->cs.open) == 0)/        if (0)/ @@ tests/app/stop.sh @@ stop: leave at once when no connection is open
 app/server.c @@ s/^    adopt_backlog(s);/    (void)0;/ @@ tests/app/stop.sh @@ stop: take the backlog before the listener is shut
-app/server.c @@ s/^    atomic_fetch_sub(\&s->open, 1);$/    (void)0;/ @@ tests/app/stop.sh @@ stop: a closed connection is no longer counted open
-app/server.c @@ /int fd = accept4/,/return 0;/s/atomic_fetch_sub(\&s->open, 1);/(void)0;/ @@ tests/app/stop.sh @@ stop: a failed accept is not counted open
-app/server.c @@ s/    if (s->unix_listener \&\& set_timeouts(claim_fd(t)) != 0)/    if (0)/ @@ tests/app/request-start.sh @@ stall bound: a unix connection gets the timeouts
+app/connection.c @@ s/^            atomic_fetch_sub(\&cs->open, 1);$/            (void)0;/ @@ tests/app/stop.sh @@ stop: a closed connection is no longer counted open
+app/connection.c @@ /int fd = accept4/,/return 0;/s/atomic_fetch_sub(\&cs->open, 1);/(void)0;/ @@ tests/app/stop.sh @@ stop: a failed accept is not counted open
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
-app/server.c @@ s/            if (t != (unsigned)s->wake_fd \&\& t != (unsigned)s->listen_fd) {/            if (0) {/ @@ tests/app/stop.sh @@ drain: serve what arrived after the 5 s bound
-app/server.c @@ s/    if (arm_listener(s, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
-app/server.c @@ s/    if (kept \&\& !atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/    if (!atomic_load(\&s->leaving) \&\& enlist(s, t) == 0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
-app/server.c @@ s/    if (claims_in_set(\&s->claims, t))/    if (1)/ @@ tests/app/keepalive.sh @@ enlist: a kept connection is added to the set
-app/server.c @@ s/        if (claims_release(\&s->claims, t))$/        if (claims_release(\&s->claims, t) || 1)/ @@ tests/app/request-start.sh @@ claims: the holder looks again after an event while held
+app/server.c @@ s/            if (t != (unsigned)s->wake_fd \&\& t != (unsigned)s->listen_fd$/            if (0/ @@ tests/app/stop.sh @@ drain: serve what arrived after the 5 s bound
+app/server.c @@ s/    if (arm_once(s, fd, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
+app/connection.c @@ s/    if (!c->intake.keep || atomic_load(\&cs->leaving))$/    if (atomic_load(\&cs->leaving))/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/connection.c @@ s/    if (claims_in_set(\&cs->claims, t))/    if (1)/ @@ tests/app/keepalive.sh @@ enlist: a kept connection is added to the set
+app/connection.c @@ s/        if (claims_release(\&cs->claims, t))$/        if (claims_release(\&cs->claims, t) || 1)/ @@ tests/app/request-start.sh @@ claims: the holder looks again after an event while held
 app/claims.c @@ s/            return !(v \& CLAIM_HELD);/            return true;/ @@ tests/app/request-start.sh tests/unit/claims @@ claims: a held connection is not taken by a second worker
 app/claims.c @@ s/        if (generation(v) != generation(t))/        if (0)/ @@ tests/unit/claims @@ claims: an event for a closed connection is stale
 app/claims.c @@ s/    while (generation(v) == generation(t)) {/    while (1) {/ @@ tests/unit/claims @@ claims: a late close leaves the next connection on the number held
 app/fcgi_record.c @@ s/        .padding_len = w.paddingLength,/        .padding_len = 0,/ @@ tests/unit/guard @@ record header: padding decoded
 app/peer.c @@ s/n = snprintf(buf, size, "unix socket peer pid %ld", (long)cred.pid);/n = -1;/ @@ tests/app/request-start.sh @@ log lines name a unix peer
 app/fcgi_guard.c @@ s/if (p->len > GUARD_WINDOW)/if (p->len > 0x7fffffff)/ @@ tests/app/hostile.sh @@ guard: CVE-2025-23016's lengths
-app/fcgi_guard.c @@ s/    else if (first \&\& rec->padding_len != 0)/    else if (0)/ @@ tests/app/hostile.sh @@ guard: a padded BEGIN_REQUEST
-app/fcgi_guard.c @@ s/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& rec->content_len == 0) {/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& 0) {/ @@ tests/app/hostile.sh @@ guard: an empty record of another request
-app/fcgi_guard.c @@ s/    } else if (id == FCGI_NULL_REQUEST_ID \&\& !st->ready \&\& rec->type != FCGI_GET_VALUES/    } else if (0 \&\& rec->type != FCGI_GET_VALUES/ @@ tests/app/hostile.sh @@ guard: a management record of unknown type
+app/fcgi_guard.c @@ s/    else if (first \&\& rec->padding_len != 0)/    else if (0)/ @@ tests/unit/guard @@ guard: a padded BEGIN_REQUEST
+app/fcgi_guard.c @@ s/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& rec->content_len == 0) {/\&\& rec->type != FCGI_BEGIN_REQUEST \&\& 0) {/ @@ tests/unit/guard @@ guard: an empty record of another request
+app/fcgi_guard.c @@ s/    } else if (id == FCGI_NULL_REQUEST_ID \&\& !st->ready \&\& rec->type != FCGI_GET_VALUES/    } else if (0 \&\& rec->type != FCGI_GET_VALUES/ @@ tests/unit/guard @@ guard: a management record of unknown type
 app/fcgi_guard.c @@ s/    if (!st->ready \&\& rec->type == FCGI_BEGIN_REQUEST \&\& begin_refused(rec, r, st->request_id < 0))/    if (!st->ready \&\& rec->type == FCGI_BEGIN_REQUEST \&\& st->request_id < 0 \&\& begin_refused(rec, r, true))/ @@ tests/unit/guard @@ guard: a later BEGIN_REQUEST libfcgi refuses
 app/fcgi_guard.c @@ s/    if (!st->ready \&\& id == st->request_id \&\& rec->type != FCGI_PARAMS/    if (0 \&\& id == st->request_id \&\& rec->type != FCGI_PARAMS/ @@ tests/unit/guard @@ guard: a record of the request amid its parameters
-app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/app/request-start.sh @@ guard: the 64 KiB limit
-app/fcgi_guard.c @@ s/return r.verdict == GUARD_MORE \&\& r.need > GUARD_WINDOW ? verdict(GUARD_TOO_LARGE) : r;/return r;/ @@ tests/app/request-start.sh @@ guard: too large answered 431
-app/refuse.c @@ s/    return keep;/    return 0;/ @@ tests/app/request-start.sh @@ 431: a kept connection stays usable
+app/fcgi_guard.h @@ s/GUARD_WINDOW = 65536/GUARD_WINDOW = 16384/ @@ tests/app/request-start.sh tests/unit/intake @@ guard: the 64 KiB limit
+app/fcgi_guard.c @@ s/return r.verdict == GUARD_MORE \&\& r.need > GUARD_WINDOW ? verdict(GUARD_TOO_LARGE) : r;/return r;/ @@ tests/unit/guard @@ guard: too large answered 431
 app/respond.c @@ s/        len -= sizeof BODY - 1;/        len -= 0;/ @@ tests/nginx/http.sh @@ HEAD: no body
 app/respond.c @@ s/^    "Content-Type: text\/plain; charset=utf-8\\r\\n"$/    "Status: 200 OK\\r\\n" "Content-Type: text\/plain; charset=utf-8\\r\\n"/ @@ tests/nginx/http.sh @@ no Status line
-app/respond.c @@ s/    if (discard_body(req->in) != 0)/    if (0)/ @@ tests/nginx/http.sh @@ POST: the body is read
 app/options.c @@ s/enum { THREADS_MAX = 1024,/enum { THREADS_MAX = 4096,/ @@ tests/app/options.sh @@ --threads: 1-1024
 app/options.c @@ s/"HELLO_FCGI_SOCKET_MODE", SOCKET_MODE_DEFAULT/"HELLO_FCGI_SOCKET_MOD", SOCKET_MODE_DEFAULT/ @@ tests/app/options.sh @@ HELLO_FCGI_SOCKET_MODE
 app/options.c @@ s/"HELLO_FCGI_THREADS", THREADS_DEFAULT/"HELLO_FCGI_THREAD", THREADS_DEFAULT/ @@ tests/app/options.sh @@ HELLO_FCGI_THREADS

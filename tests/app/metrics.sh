@@ -74,20 +74,23 @@ metric_is hello_fcgi_idle_connections "$((i0 + 5))" "5 kept connections held: id
 wait "$hold_pid"
 metric_is hello_fcgi_idle_connections "$i0" "their close: idle_connections back to $i0"
 
-# Three requests whose bodies trickle in, at once: 3 in progress, the most
-# ever; each of their 6 requests takes over --slow-request's 300 ms.
+# Three requests whose bodies trickle in, at once: 3 more in progress (the
+# stalled start is one already), the most ever; each of their 6 requests
+# takes over --slow-request's 300 ms, from its first bytes to its answer.
 s0=$(metric hello_fcgi_slow_requests_total)
+a0=$(metric hello_fcgi_active_requests)
+is "$a0" 1 "the stalled start is a request in progress: active_requests 1"
 split_pids=""
 for i in 1 2 3; do
     "$PROBE" split "127.0.0.1:$port" 400 >"$workdir/split$i" 2>&1 &
     split_pids="$split_pids $!"; pids="$pids $!"
 done
-metric_is hello_fcgi_active_requests 3 "3 bodies trickling in: active_requests 3"
+metric_is hello_fcgi_active_requests 4 "3 bodies trickling in: active_requests 4"
 split_ok=0
 for p in $split_pids; do wait "$p" || split_ok=1; done
 ok $split_ok "the 6 trickling requests are answered"
-is "$(metric hello_fcgi_max_active_requests)" 3 "max_active_requests: 3"
-is "$(metric hello_fcgi_active_requests)" 0 "then active_requests: 0"
+is "$(metric hello_fcgi_max_active_requests)" 4 "max_active_requests: 4"
+is "$(metric hello_fcgi_active_requests)" 1 "then active_requests: 1, the stalled start"
 is "$(metric hello_fcgi_slow_requests_total)" "$((s0 + 6))" "6 requests over 300 ms: slow_requests_total +6"
 is "$(grep -c 'a slow request: .* over --slow-request 300 ms (request_id=-)' "$workdir/app.log")" 6 \
     "one log line per slow request; no request id from the probe"
@@ -108,6 +111,7 @@ ok $? "a slow request through nginx: its log line carries request_id=\$request_i
 wait "$stall_pid"
 ok $? "the stalled start was closed: $(cat "$workdir/stall")"
 is "$(outcome timed_out)" 1 "timed_out: 1"
+is "$(metric hello_fcgi_active_requests)" 0 "and active_requests: 0"
 
 # The histogram counts every answered request, and only those.
 is "$(metric hello_fcgi_request_duration_seconds_count)" "$(answered)" "histogram count == answered"

@@ -1,4 +1,5 @@
-# The checks every HTTP front end must pass in front of hello-fcgi, sourced
+# The checks every front end must pass in front of hello-fcgi (and the
+# protocol cases of fcgi-cases.pl for FastCGI clients), sourced
 # by the scripts in this folder after tests/lib.sh.
 
 # wrk_run URL: a short wrk load; prints "REQUESTS ERRORS REQ_PER_S", where
@@ -76,4 +77,25 @@ app_log_clean() {
     is "$(grep -v -e ' listening on ' -e ' stopping on SIG' -e ' stopped by SIG' \
         -e ' refused a request from .*: its parameters exceed ' "$workdir/app.log")" "" \
         "$1: the app logged no error"
+}
+
+# run_cases LABEL ARGS...: fcgi-cases.pl ARGS; each of its test points
+# becomes one of this script's, and its comments (TABLE lines included)
+# pass through.
+run_cases() {
+    rc_label=$1; shift
+    timeout 90 perl "$top_srcdir/tests/frontends/fcgi-cases.pl" "$@" \
+        >"$workdir/cases.tap" 2>"$workdir/cases.err"
+    rc_plan=
+    while IFS= read -r line; do
+        case $line in
+            'ok '*) ok 0 "$rc_label: ${line#ok * - }" ;;
+            'not ok '*) ok 1 "$rc_label: ${line#not ok * - }" ;;
+            1..*) rc_plan=${line#1..} ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done <"$workdir/cases.tap"
+    sed 's/^/# stderr: /' "$workdir/cases.err"
+    [ -n "$rc_plan" ]
+    ok $? "$rc_label: fcgi-cases.pl ran to its end"
 }

@@ -1,21 +1,22 @@
 /* libFuzzer harness over the app's request path: the bytes a web server (or
- * anyone who reaches the FastCGI socket) sends in one burst, checked by
- * app/fcgi_guard.c, then read by libfcgi as app/server.c drives it
- * (FCGX_Accept_r on a handed-in connection, kept between requests) and
- * answered by app/respond.c.
+ * anyone who reaches the FastCGI socket) sends on a connection, taken record
+ * by record by app/intake.c (with app/fcgi_guard.c), and each whole request
+ * then read by libfcgi from a pipe and answered by app/respond.c, as
+ * app/handover.c does. libfcgi failing on a request intake let through is a
+ * bug: the harness aborts.
  *
  *   make fuzz [FUZZ_SECONDS=60]        (clang with libFuzzer) */
 #include <config.h>
 
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "app/fcgi_guard.h"
+#include "app/intake.h"
 #include "app/respond.h"
 
 /* The answers to every request in one input must fit in the socket's buffer,
@@ -25,58 +26,72 @@ enum { MAX_INPUT = 16384 };
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int out_fd, answers_fd, pipe_rd, pipe_wr;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (FCGX_Init() != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    int sv[2], p[2];
+    if (FCGX_Init() != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR
+        || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0
+        || pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0
+        || fcntl(p[1], F_SETPIPE_SZ, 2 * INTAKE_START_MAX) < 0)
         abort();
+    out_fd = sv[1];
+    answers_fd = sv[0];
+    pipe_rd = p[0];
+    pipe_wr = p[1];
     return 0;
 }
 
-/* What the server refuses or keeps waiting on never reaches libfcgi. */
-static bool guard_socket(int fd)
+/* Empties the answers of the last input, so that they never fill up. */
+static void discard_answers(void)
 {
-    static unsigned char buf[GUARD_WINDOW];
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-    return n > 0 && fcgi_guard(buf, (size_t)n).verdict == GUARD_READY;
+    char buf[4096];
+    while (recv(answers_fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+        ;
+}
+
+/* One whole request, through libfcgi as app/handover.c drives it. */
+static void serve(const unsigned char *request, size_t len)
+{
+    FCGX_Request req;
+    char buf[64];
+    if (FCGX_InitRequest(&req, -1, 0) != 0 || write(pipe_wr, request, len) != (ssize_t)len)
+        abort();
+    req.ipcFd = pipe_rd;
+    req.keepConnection = 1;
+    if (FCGX_Accept_r(&req) < 0)
+        abort();
+    while (FCGX_GetStr(buf, sizeof buf, req.in) > 0)
+        ;
+    if (FCGX_GetError(req.in) != 0 || read(pipe_rd, buf, 1) != -1)
+        abort(); /* libfcgi did not read the request, exactly, to its end */
+    req.ipcFd = out_fd;
+    respond(&req);
+    req.keepConnection = 1;
+    req.detached = 1;
+    FCGX_Finish_r(&req);
+    if (req.ipcFd < 0)
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int sv[2];
+    static struct intake_bufs b;
+    struct intake st = {0};
     if (size > MAX_INPUT)
         return 0;
-
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        abort();
-    for (size_t off = 0; off < size;) {
-        ssize_t n = write(sv[0], data + off, size - off);
-        if (n <= 0)
-            abort();
-        off += (size_t)n;
-    }
-    if (shutdown(sv[0], SHUT_WR) != 0)
-        abort();
-
-    FCGX_Request req;
-    if (FCGX_InitRequest(&req, -1, 0) != 0)
-        abort();
-    req.ipcFd = sv[1];
-    req.keepConnection = 1;
-    /* As app/server.c: every request on a kept connection is checked again,
-     * on the bytes still waiting in the socket. */
-    while (guard_socket(sv[1]) && FCGX_Accept_r(&req) >= 0) {
-        respond(&req);
-        FCGX_Finish_r(&req);
-        if (req.ipcFd < 0)
+    for (size_t off = 0;;) {
+        struct intake_step s = intake_next(&st, &b, data + off, size - off);
+        off += s.used;
+        b.replies_len = 0;
+        if (s.event == INTAKE_MORE || s.event == INTAKE_REFUSED)
             break;
-        req.keepConnection = 1;
+        if (s.event == INTAKE_REQUEST)
+            serve(b.start, b.start_len);
     }
-    /* libfcgi closes sv[1] itself when the input runs out; not otherwise. */
-    if (req.ipcFd >= 0)
-        close(req.ipcFd);
-    FCGX_Free(&req, 0);
-    close(sv[0]);
+    discard_answers();
     return 0;
 }

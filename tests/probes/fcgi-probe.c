@@ -434,41 +434,49 @@ static size_t hostile_bytes(const char *name, unsigned char *buf, size_t size)
     }
     /* CVE-2025-23016's shape: declared lengths far beyond the record. Two of
      * 2^31 - 1 fail libfcgi's own check; two of 2^30 pass it, but their int
-     * sum overflows and Debian's libfcgi then aborts the process. */
-    if (strcmp(name, "huge-param") == 0)
-        return long_lengths(buf, 0x7fffffff, 0x7fffffff);
-    if (strcmp(name, "param-overflow") == 0)
-        return long_lengths(buf, 0x40000000, 0x40000000);
+     * sum overflows and Debian's libfcgi then aborts the process. Whole
+     * requests, so that the app answers them. */
+    static const unsigned char ends[] = {1, 4, 0, 1, 0, 0, 0, 0, 1, 5, 0, 1, 0, 0, 0, 0};
+    if (strcmp(name, "huge-param") == 0 || strcmp(name, "param-overflow") == 0) {
+        uint32_t len = strcmp(name, "huge-param") == 0 ? 0x7fffffff : 0x40000000;
+        size_t m = long_lengths(buf, len, len);
+        memcpy(buf + m, ends, sizeof ends);
+        return m + sizeof ends;
+    }
 #define OVERFLOW 0xc0, 0, 0, 0, 0xc0, 0, 0, 0, 'x'
 #define BEGIN 1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0
 #define PARAMS_END 1, 4, 0, 1, 0, 0, 0, 0
-    /* Three ways libfcgi reads a pair the specification says is no pair,
-     * each carrying CVE-2025-23016's shape (app/fcgi_guard.c refuses them):
+#define STDIN_END 1, 5, 0, 1, 0, 0, 0, 0
+    /* Three ways libfcgi, reading a connection itself, reads a pair the
+     * specification says is no pair, each carrying CVE-2025-23016's shape:
      * a BEGIN_REQUEST's padding read as a PARAMS header; an empty record
      * of another request, after which libfcgi passes over the next
      * record's content too; a management record of unknown type, whose
-     * content libfcgi reads as parameters. One record or header a line. */
+     * content libfcgi reads as parameters. Read as the specification
+     * says (app/intake.c), each is a whole request to answer. One record
+     * or header a line. */
     /* clang-format off */
     static const unsigned char padded_begin[] = {
         1, 1, 0, 1, 0, 8, 8, 0,  0, 1, 0, 0, 0, 0, 0, 0,
         1, 4, 0, 1, 0, 17, 0, 0, /* the padding: a PARAMS header to libfcgi */
-        1, 5, 0, 9, 0, 9, 0, 0,  /* request 9's STDIN to the guard */
+        1, 5, 0, 9, 0, 9, 0, 0,  /* request 9's STDIN, passed over */
         OVERFLOW,
-        PARAMS_END};
+        PARAMS_END, STDIN_END};
     static const unsigned char empty_other[] = {
         BEGIN,
         1, 5, 0, 9, 0, 0, 0, 0,
         1, 4, 0, 1, 0, 3, 0, 0,  1, 9, 'N',
         1, 4, 0, 1, 0, 9, 0, 0,  OVERFLOW,
-        PARAMS_END};
+        PARAMS_END, STDIN_END};
     static const unsigned char unknown_management[] = {
         BEGIN,
         1, 11, 0, 0, 0, 9, 0, 0,  OVERFLOW,
-        PARAMS_END};
+        PARAMS_END, STDIN_END};
     /* clang-format on */
 #undef OVERFLOW
 #undef BEGIN
 #undef PARAMS_END
+#undef STDIN_END
     static const struct {
         const char *name;
         const unsigned char *bytes;
@@ -515,9 +523,25 @@ static int cmd_hostile(const char *addr, const char *name)
             return 1;
         }
         printf("still open after 3 s\n");
-    } else if (strcmp(name, "disconnect") == 0 || strcmp(name, "truncated") == 0
-               || strcmp(name, "huge-param") == 0 || strcmp(name, "param-overflow") == 0) {
+    } else if (strcmp(name, "disconnect") == 0 || strcmp(name, "truncated") == 0) {
         /* Closing with the request half sent is the point. */
+    } else if (strcmp(name, "random") != 0 && strcmp(name, "bad-version") != 0) {
+        /* A whole request: it must be answered, and the connection closed
+         * (request 1 does not keep it). */
+        long long deadline = fcgi_now_ms() + 3000;
+        if (fcgi_read_answer(fd, 1, &answer, deadline) != 0)
+            fail("read the answer");
+        const char *problem = fcgi_answer_problem(&answer);
+        if (problem != NULL && answer_status() != 431) {
+            fprintf(stderr, "fcgi-probe: %s\n", problem);
+            return 1;
+        }
+        printf("%d\n", answer_status());
+        char c;
+        if (fcgi_read_all(fd, &c, 1, deadline) == 0 || errno != ECONNRESET) {
+            fprintf(stderr, "fcgi-probe: the connection was not closed after the answer\n");
+            return 1;
+        }
     } else {
         /* Drain until the server closes, or give up after 3 s. */
         long long deadline = fcgi_now_ms() + 3000;

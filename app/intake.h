@@ -1,0 +1,88 @@
+#ifndef HELLO_INTAKE_H
+#define HELLO_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fcgi_guard.h"
+#include "fcgi_record.h"
+
+/* Intake: the records a connection brings, taken one whole record at a
+ * time from the bytes the server has read, as nginx's FastCGI module and
+ * php-fpm read them. It never reads or writes a socket: the server feeds it
+ * bytes and acts on what it says (app/connection.c).
+ *
+ * Of a request it keeps the start (BEGIN_REQUEST and the PARAMS records, one
+ * after the other and without padding) and, once the body has ended, hands
+ * it to the server with an empty STDIN record after it: exactly the bytes
+ * libfcgi will read (app/handover.c). The body itself is taken and thrown
+ * away as it comes, since this responder never reads it, so that a request
+ * is handed to libfcgi only when all of it has arrived.
+ *
+ * Management records, and the records of a request this app will not serve
+ * (a second one while one is in progress, a role other than responder), get
+ * the protocol's reply at once (app/replies.c), queued in the caller's
+ * replies buffer. Records of a request that is not in progress are passed
+ * over, as the specification says (3.3). */
+
+/* The most a request as libfcgi reads it may take: its start (GUARD_WINDOW)
+ * and the empty STDIN record. */
+enum { INTAKE_START_MAX = GUARD_WINDOW + FCGI_HEADER_LEN };
+/* The room for replies; intake asks for them to be sent (INTAKE_FLUSH)
+ * before it could run out. */
+enum { INTAKE_REPLIES_MAX = 4096 };
+
+enum intake_phase {
+    INTAKE_IDLE,  /* between requests */
+    INTAKE_START, /* BEGIN_REQUEST read; its parameters have not ended */
+    INTAKE_BODY,  /* the parameters ended; the body (STDIN) has not */
+};
+
+/* A connection's place in its records: a few bytes, kept with it while it
+ * waits for more. */
+struct intake {
+    enum intake_phase phase;
+    uint16_t id;    /* the request in progress, or the last one */
+    bool keep;      /* its BEGIN_REQUEST asked to keep the connection */
+    bool too_large; /* its start is over GUARD_WINDOW: it will be answered 431 */
+};
+
+/* The caller's buffers, for the time of one call. A request's start that
+ * has not ended when the connection waits must be kept with the
+ * connection, and given back here on the next call. */
+struct intake_bufs {
+    unsigned char start[INTAKE_START_MAX];
+    size_t start_len;
+    unsigned char replies[INTAKE_REPLIES_MAX];
+    size_t replies_len;
+};
+
+enum intake_event {
+    INTAKE_MORE,         /* no whole record left: wait for more bytes */
+    INTAKE_FLUSH,        /* send the replies queued, then call again */
+    INTAKE_REQUEST,      /* start holds a whole request for libfcgi */
+    INTAKE_TOO_LARGE,    /* a request over GUARD_WINDOW ended: its 431 is queued */
+    INTAKE_NOT_MPX,      /* a second request was refused FCGI_CANT_MPX_CONN */
+    INTAKE_UNKNOWN_ROLE, /* a request was refused FCGI_UNKNOWN_ROLE (value: the role) */
+    INTAKE_ABORTED,      /* the front end aborted the request: its END_REQUEST is queued */
+    INTAKE_REFUSED,      /* not FastCGI that can be served: close the connection */
+};
+
+/* What one call found, and how many bytes of the buffer it used up. */
+struct intake_step {
+    enum intake_event event;
+    size_t used;
+    unsigned id;     /* the request the event is about */
+    const char *why; /* REFUSED: what is wrong */
+    long value;      /* REFUSED, UNKNOWN_ROLE: the value concerned, or -1 */
+};
+
+/* Takes whole records from the len bytes at buf until one of them needs the
+ * caller, or none is left whole (MORE). The caller drops the bytes used and
+ * calls again with the rest. After REQUEST, TOO_LARGE, ABORTED and
+ * UNKNOWN_ROLE, st->keep says whether the front end keeps the connection. */
+struct intake_step intake_next(struct intake *st, struct intake_bufs *b, const unsigned char *buf,
+                               size_t len);
+
+#endif
