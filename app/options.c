@@ -23,7 +23,7 @@ static const char usage[] =
     "                             unix:PATH      a unix-domain socket\n"
     "  -m, --socket-mode=MODE   octal permissions of a unix socket (default " SOCKET_MODE_DEFAULT
     ")\n"
-    "  -t, --threads=N          requests served at once, 1-1024 (default " THREADS_DEFAULT ")\n"
+    "  -t, --threads=N          requests answered at once, 1-1024 (default " THREADS_DEFAULT ")\n"
     "      --metrics-listen=ADDRESS  where to serve HTTP GET /metrics (Prometheus),\n"
     "                             /status and /ping, as HOST:PORT, [IPV6]:PORT or\n"
     "                             *:PORT; 'off' (the default) serves none\n"

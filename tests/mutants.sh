@@ -18,7 +18,6 @@ mutants() {
 app/connection.h @@ s/CONNECTION_BOUND_S = 10 }/CONNECTION_BOUND_S = 100 }/ @@ tests/app/request-start.sh @@ bound: a stalled start ends at 10 s
 app/connection.c @@ s/    if (c->deadline.listed \&\& now_ms() >= c->deadline.at) {/    if (0) {/ @@ tests/app/request-start.sh @@ deadline: a request not whole is ended at its bound
 app/server.c @@ s/        connection_event(\&s->cs, w, due\[i\]);/        (void)due;/ @@ tests/app/request-start.sh @@ tick: the sweep gives due connections a turn
-app/connection.c @@ s/            if ((size_t)n < room)/            if (0)/ @@ tests/app/request-start.sh tests/nginx/http.sh @@ turn: a short read ends the reading
 app/intake.c @@ s/        queued(b, reply_end(out, room, id, FCGI_CANT_MPX_CONN));/        (void)out;/ @@ tests/unit/intake @@ intake: FCGI_CANT_MPX_CONN for a second request
 app/intake.c @@ s/        if (len == 0)$/        if (0)/ @@ tests/unit/intake @@ intake: two empty PARAMS records
 app/intake.c @@ s/            queued(b, reply_unknown_type(out, room, r->type));/            (void)out;/ @@ tests/unit/intake @@ intake: FCGI_UNKNOWN_TYPE

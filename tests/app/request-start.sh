@@ -15,6 +15,14 @@ for transport in unix tcp; do
     # the second one.
     "$PROBE" split "$addr" 200 >/dev/null 2>"$workdir/err"
     ok $? "$transport: every record in its own write, 200 ms apart, twice on a kept connection $(cat "$workdir/err")"
+    # With no pause, records arrive while a worker holds the connection:
+    # that worker must look again before it lets go (app/claims.h), or the
+    # rest of the request waits for its deadline. (Over TCP the probe's
+    # small writes would wait on Nagle and delayed ACKs instead.)
+    if [ "$transport" = unix ]; then
+        "$PROBE" split "$addr" 0 2000 >/dev/null 2>"$workdir/err"
+        ok $? "$transport: 2000 requests on a kept connection, every record in its own write, no pause $(cat "$workdir/err")"
+    fi
 
     # app/fcgi_guard.h: GUARD_WINDOW.
     is "$("$PROBE" large "$addr" 60000 2>&1)" 200 "$transport: 60 kB of parameters: served"

@@ -15,7 +15,7 @@
  *                                        on stdin; COUNT requests, MS apart,
  *                                        on the N in turn, until one fails;
  *                                        "answered K"
- *   fcgi-probe split ADDR MS             two POSTs on a kept connection, every
+ *   fcgi-probe split ADDR MS [COUNT]     COUNT (2) POSTs on a kept connection, every
  *                                        record in its own write(), MS apart
  *   fcgi-probe large ADDR BYTES          a request with BYTES more of
  *                                        parameters; print the answer's
@@ -277,13 +277,13 @@ static void send_by_record(int fd, const unsigned char *req, size_t n, long ms)
     }
 }
 
-static int cmd_split(const char *addr, long ms)
+static int cmd_split(const char *addr, long ms, int count)
 {
     struct address a = target(addr);
     unsigned char buf[8192];
     size_t n = fcgi_encode_request(buf, sizeof buf, 1, 1, "POST", 3000);
     int fd = connect_to(&a);
-    for (int i = 1; i <= 2; i++) {
+    for (int i = 1; i <= count; i++) {
         send_by_record(fd, buf, n, ms);
         if (fcgi_read_answer(fd, 1, &answer, fcgi_now_ms() + TIMEOUT_MS) != 0)
             fail("read answer");
@@ -294,7 +294,7 @@ static int cmd_split(const char *addr, long ms)
         }
     }
     close(fd);
-    printf("2 requests written record by record, %ld ms apart: both answered\n", ms);
+    printf("%d requests written record by record, %ld ms apart: all answered\n", count, ms);
     return 0;
 }
 
@@ -617,8 +617,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "drip") == 0 && argc == 6 && atoi(argv[3]) > 0 && atoi(argv[4]) > 0
         && atol(argv[5]) >= 0)
         return cmd_drip(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
-    if (strcmp(cmd, "split") == 0 && argc == 4)
-        return cmd_split(argv[2], atol(argv[3]));
+    if (strcmp(cmd, "split") == 0 && (argc == 4 || argc == 5))
+        return cmd_split(argv[2], atol(argv[3]), argc == 5 ? atoi(argv[4]) : 2);
     if (strcmp(cmd, "large") == 0 && argc == 4)
         return cmd_large(argv[2], strtoul(argv[3], NULL, 10));
     if (strcmp(cmd, "stall") == 0 && argc == 4)
@@ -632,7 +632,7 @@ int main(int argc, char **argv)
     fprintf(
         stderr,
         "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-        " | hold ADDR N MS | slow ADDR MS | kept ADDR | drip ADDR N COUNT MS | split ADDR MS | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
+        " | hold ADDR N MS | slow ADDR MS | kept ADDR | drip ADDR N COUNT MS | split ADDR MS [COUNT] | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
         " | http PORT MS\n");
     return 2;
 }
