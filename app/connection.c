@@ -15,12 +15,19 @@
 #include "log.h"
 #include "metrics.h"
 
+/* Logs fmt, whose first %s is the connection's peer, with the rest. */
+#define LOG_PEER(c, fd, fmt, ...)                                                                  \
+    do {                                                                                           \
+        char peer_[PEER_NAME_MAX];                                                                 \
+        log_msg(fmt, peer_name(&(c)->peer, (fd), peer_, sizeof peer_), __VA_ARGS__);               \
+    } while (0)
+
 /* The bytes a connection keeps while it waits mid-request: what it had
- * read past the last whole record, and the start of the request in
- * progress. Only slow peers have any. */
+ * read past the last whole record, the start of the request in progress,
+ * and the records of requests set aside. Only slow peers have any. */
 struct kept_bytes {
-    size_t in_len, start_len;
-    unsigned char bytes[]; /* in, then start */
+    size_t in_len, start_len, deferred_len;
+    unsigned char bytes[]; /* in, then start, then deferred */
 };
 
 /* What became of a connection after a turn of work. */
@@ -145,26 +152,37 @@ static void end_request(struct connections *cs, struct conn *c, enum metrics_out
     c->t0 = 0;
 }
 
+/* The requests set aside on a connection that ends before their turn: each
+ * refused as multiplexed, counted and logged. */
+static void drop_deferred(struct conn *c, int fd)
+{
+    for (unsigned i = 0; i < c->intake.deferred; i++) {
+        metrics_outcome(METRICS_REFUSED_MULTIPLEXED);
+        LOG_PEER(c, fd,
+                 "closed a FastCGI connection from %s with request %u set aside, not yet"
+                 " begun: the connection ended first",
+                 (unsigned)c->intake.deferred_id[i]);
+    }
+    c->intake.deferred = 0;
+}
+
 /* Closes the connection; after this nothing of it may be touched, since
  * its number may be accepted again at once. A request still in progress
  * ends with it: its peer could not be written to. */
 static enum turn close_conn(struct connections *cs, struct conn *c, int fd)
 {
-    if (c->t0 != 0)
+    drop_deferred(c, fd);
+    if (c->t0 != 0) {
         end_request(cs, c, METRICS_PEER_GONE);
+        LOG_PEER(c, fd, "closed a FastCGI connection from %s with its request in progress (%s)",
+                 "the peer could not be written to, or a call failed");
+    }
     deadlines_clear(&cs->deadlines, &c->deadline);
     free(c->kept);
     c->kept = NULL;
     close(fd);
     return TURN_CLOSED;
 }
-
-/* Writes a line naming the connection's peer, then msg. */
-#define LOG_PEER(c, fd, fmt, ...)                                                                  \
-    do {                                                                                           \
-        char peer_[PEER_NAME_MAX];                                                                 \
-        log_msg(fmt, peer_name(&(c)->peer, (fd), peer_, sizeof peer_), __VA_ARGS__);               \
-    } while (0)
 
 /* Half-closes a connection whose last answer is written, and lets it wait
  * for its peer to close: a close with bytes unread, or before a peer that
@@ -174,6 +192,7 @@ static enum turn close_conn(struct connections *cs, struct conn *c, int fd)
  * in a worker, looked at every tick, for CONNECTION_CLOSE_DRAIN_MS. */
 static enum turn begin_close(struct connections *cs, struct conn *c, int fd)
 {
+    drop_deferred(c, fd);
     if (shutdown(fd, SHUT_WR) != 0)
         return close_conn(cs, c, fd); /* already reset: nothing to keep */
     c->closing = true;
@@ -260,8 +279,8 @@ static enum turn refused(struct connections *cs, struct worker *w, struct conn *
         metrics_outcome(METRICS_REFUSED_MULTIPLEXED);
         LOG_PEER(c, fd,
                  "refused a request from %s: request %u came while request %u was in progress"
-                 " on its connection; answered FCGI_CANT_MPX_CONN",
-                 s->id, (unsigned)c->intake.id);
+                 " and %u more were set aside on its connection; answered FCGI_CANT_MPX_CONN",
+                 s->id, (unsigned)c->intake.id, c->intake.deferred);
         return replied == 0 ? TURN_WAIT : close_conn(cs, c, fd);
     case INTAKE_UNKNOWN_ROLE:
         end_request(cs, c, METRICS_REFUSED_ROLE);
@@ -327,6 +346,14 @@ static enum turn take_records(struct connections *cs, struct worker *w, struct c
             w->in_len = 0;
             return t;
         }
+        /* The request in progress ended: the ones set aside come next. */
+        bool ended = s.event == INTAKE_REQUEST || s.event == INTAKE_TOO_LARGE
+            || s.event == INTAKE_ABORTED;
+        if (ended && w->bufs.deferred_len > 0) {
+            memmove(w->in, w->in + used, w->in_len - used);
+            w->in_len = intake_requeue(&c->intake, &w->bufs, w->in, w->in_len - used);
+            used = 0;
+        }
     }
 }
 
@@ -335,13 +362,16 @@ static void restore(struct worker *w, struct conn *c)
 {
     w->in_len = 0;
     w->bufs.replies_len = 0;
+    w->bufs.deferred_len = 0;
     if (c->kept == NULL)
         return;
     struct kept_bytes *k = c->kept;
     memcpy(w->in, k->bytes, k->in_len);
     memcpy(w->bufs.start, k->bytes + k->in_len, k->start_len);
+    memcpy(w->bufs.deferred, k->bytes + k->in_len + k->start_len, k->deferred_len);
     w->in_len = k->in_len;
     w->bufs.start_len = k->start_len;
+    w->bufs.deferred_len = k->deferred_len;
     free(k);
     c->kept = NULL;
 }
@@ -355,15 +385,18 @@ static enum turn wait_for_more(struct connections *cs, struct worker *w, struct 
     bool mid_request = w->in_len > 0 || c->intake.phase != INTAKE_IDLE;
     if (mid_request) {
         size_t start = c->intake.phase == INTAKE_IDLE ? 0 : w->bufs.start_len;
-        struct kept_bytes *k = malloc(sizeof *k + w->in_len + start);
+        size_t deferred = w->bufs.deferred_len;
+        struct kept_bytes *k = malloc(sizeof *k + w->in_len + start + deferred);
         if (k == NULL) {
             log_errno(errno, "keeping a request's bytes");
             return close_conn(cs, c, fd);
         }
         k->in_len = w->in_len;
         k->start_len = start;
+        k->deferred_len = deferred;
         memcpy(k->bytes, w->in, w->in_len);
         memcpy(k->bytes + w->in_len, w->bufs.start, start);
+        memcpy(k->bytes + w->in_len + start, w->bufs.deferred, deferred);
         c->kept = k;
         begin_request(cs, c);
         if (!c->deadline.listed)
@@ -421,7 +454,7 @@ static enum turn work(struct connections *cs, struct worker *w, struct conn *c, 
     }
     restore(w, c);
     for (;;) {
-        size_t room = sizeof w->in - w->in_len;
+        size_t room = CONNECTION_READ_MAX - w->in_len;
         ssize_t n = recv(fd, w->in + w->in_len, room, MSG_DONTWAIT);
         if (n > 0) {
             w->in_len += (size_t)n;

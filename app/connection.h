@@ -45,13 +45,14 @@ struct connections {
     atomic_uint open;        /* accepted and not yet closed */
 };
 
-/* A worker's own buffers: a read, the start of the request being taken,
- * the replies to send, and the pipe to libfcgi. */
+/* A worker's own buffers: what it read (room for two whole records at
+ * least, and for the records set aside to go back in front), the start of
+ * the request being taken, the replies to send, and the pipe to libfcgi. */
 enum { CONNECTION_READ_MAX = 2 * (FCGI_HEADER_LEN + FCGI_MAX_LENGTH + FCGI_PADDING_MAX) };
 struct worker {
     struct handover handover;
     struct intake_bufs bufs;
-    unsigned char in[CONNECTION_READ_MAX];
+    unsigned char in[CONNECTION_READ_MAX + INTAKE_DEFER_BYTES];
     size_t in_len;
 };
 

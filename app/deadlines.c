@@ -24,6 +24,14 @@ static void unlink_entry(struct deadline *e)
     e->listed = false;
 }
 
+size_t deadlines_count(struct deadlines *d)
+{
+    pthread_mutex_lock(&d->lock);
+    size_t n = d->count;
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
 void deadlines_set(struct deadlines *d, struct deadline *e, long long at, bool every_tick)
 {
     pthread_mutex_lock(&d->lock);
@@ -35,6 +43,7 @@ void deadlines_set(struct deadlines *d, struct deadline *e, long long at, bool e
         d->head.prev->next = e;
         d->head.prev = e;
         e->listed = true;
+        d->count++;
     }
     pthread_mutex_unlock(&d->lock);
 }
@@ -45,6 +54,7 @@ void deadlines_clear(struct deadlines *d, struct deadline *e)
         return;
     pthread_mutex_lock(&d->lock);
     unlink_entry(e);
+    d->count--;
     pthread_mutex_unlock(&d->lock);
 }
 

@@ -23,6 +23,7 @@ struct deadline {
 struct deadlines {
     pthread_mutex_t lock;
     struct deadline head; /* of a circular list */
+    size_t count;         /* listed */
 };
 
 void deadlines_init(struct deadlines *d);
@@ -35,7 +36,11 @@ void deadlines_set(struct deadlines *d, struct deadline *e, long long at, bool e
 void deadlines_clear(struct deadlines *d, struct deadline *e);
 
 /* Writes the tokens of at most max listed connections that are past their
- * time at now, or looked at every tick, to out. Returns how many. */
+ * time at now, or looked at every tick, to out. Returns how many. A next
+ * call goes on behind the last one written. */
 size_t deadlines_due(struct deadlines *d, long long now, uint64_t *out, size_t max);
+
+/* How many are listed: enough calls of deadlines_due() to see them all. */
+size_t deadlines_count(struct deadlines *d);
 
 #endif

@@ -37,10 +37,46 @@ static void queued(struct intake_bufs *b, size_t len)
     b->replies_len += len;
 }
 
-/* BEGIN_REQUEST. Returns INTAKE_MORE to go on with the next record. */
-static struct intake_step begin(struct intake *st, struct intake_bufs *b, unsigned id,
-                                const unsigned char *body, size_t len)
+/* Returns whether the request id has been set aside. */
+static bool is_deferred(const struct intake *st, unsigned id)
 {
+    for (unsigned i = 0; i < st->deferred; i++)
+        if (st->deferred_id[i] == id)
+            return true;
+    return false;
+}
+
+/* Sets a record of a request aside (without its padding). Returns false if
+ * there is no room left. */
+static bool defer_record(struct intake_bufs *b, const struct fcgi_record *r,
+                         const unsigned char *content)
+{
+    if (sizeof b->deferred - b->deferred_len < FCGI_HEADER_LEN + r->content_len)
+        return false;
+    unsigned char *at = b->deferred + b->deferred_len;
+    fcgi_record_encode(at, r->type, r->request_id, r->content_len);
+    if (r->content_len > 0)
+        memcpy(at + FCGI_HEADER_LEN, content, r->content_len);
+    b->deferred_len += FCGI_HEADER_LEN + r->content_len;
+    return true;
+}
+
+size_t intake_requeue(struct intake *st, struct intake_bufs *b, unsigned char *buf, size_t len)
+{
+    memmove(buf + b->deferred_len, buf, len);
+    memcpy(buf, b->deferred, b->deferred_len);
+    len += b->deferred_len;
+    b->deferred_len = 0;
+    st->deferred = 0;
+    return len;
+}
+
+/* BEGIN_REQUEST. Returns INTAKE_MORE to go on with the next record. */
+static struct intake_step begin(struct intake *st, struct intake_bufs *b,
+                                const struct fcgi_record *r, const unsigned char *body)
+{
+    unsigned id = r->request_id;
+    size_t len = r->content_len;
     unsigned char *out = b->replies + b->replies_len;
     size_t room = sizeof b->replies - b->replies_len;
     if (id == FCGI_NULL_REQUEST_ID)
@@ -48,11 +84,15 @@ static struct intake_step begin(struct intake *st, struct intake_bufs *b, unsign
     if (len != sizeof(FCGI_BeginRequestBody))
         return refused("a BEGIN_REQUEST record whose body is not 8 bytes", (long)len);
     if (st->phase != INTAKE_IDLE) {
-        if (id == st->id)
-            return refused("a second BEGIN_REQUEST for the request in progress", (long)id);
-        /* The specification's answer from an application that does not
-         * multiplex (5.5): the front end may send it again on another
-         * connection. */
+        if (id == st->id || is_deferred(st, id))
+            return refused("a second BEGIN_REQUEST for a request in progress", (long)id);
+        /* Served after the one in progress (intake.h says why), while there
+         * is room; beyond, the specification's answer from an application
+         * that does not multiplex (5.5). */
+        if (st->deferred < INTAKE_DEFER_MAX && defer_record(b, r, body)) {
+            st->deferred_id[st->deferred++] = (uint16_t)id;
+            return event(INTAKE_MORE, id);
+        }
         queued(b, reply_end(out, room, id, FCGI_CANT_MPX_CONN));
         return event(INTAKE_NOT_MPX, id);
     }
@@ -131,13 +171,22 @@ static struct intake_step record(struct intake *st, struct intake_bufs *b,
     unsigned char *out = b->replies + b->replies_len;
     size_t room = sizeof b->replies - b->replies_len;
     if (r->type == FCGI_BEGIN_REQUEST)
-        return begin(st, b, r->request_id, content, r->content_len);
+        return begin(st, b, r, content);
     if (r->request_id == FCGI_NULL_REQUEST_ID) {
         if (r->type == FCGI_GET_VALUES)
             queued(b, reply_values(out, room, content, r->content_len));
         else
             queued(b, reply_unknown_type(out, room, r->type));
         return event(INTAKE_MORE, 0);
+    }
+    if (st->phase != INTAKE_IDLE && r->request_id != st->id && is_deferred(st, r->request_id)) {
+        /* A body's content is thrown away in any case. */
+        if (r->type == FCGI_STDIN && r->content_len > 0)
+            return event(INTAKE_MORE, r->request_id);
+        if (!defer_record(b, r, content))
+            return refused("the requests set aside on the connection exceed their room",
+                           (long)INTAKE_DEFER_BYTES);
+        return event(INTAKE_MORE, r->request_id);
     }
     if (st->phase == INTAKE_IDLE || r->request_id != st->id)
         return event(INTAKE_MORE, r->request_id); /* not a request in progress */

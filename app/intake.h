@@ -20,11 +20,27 @@
  * away as it comes, since this responder never reads it, so that a request
  * is handed to libfcgi only when all of it has arrived.
  *
- * Management records, and the records of a request this app will not serve
- * (a second one while one is in progress, a role other than responder), get
- * the protocol's reply at once (app/replies.c), queued in the caller's
- * replies buffer. Records of a request that is not in progress are passed
- * over, as the specification says (3.3). */
+ * Management records, and a request this app will not serve (a role other
+ * than responder), get the protocol's reply at once (app/replies.c), queued
+ * in the caller's replies buffer. Records of a request that is not in
+ * progress are passed over, as the specification says (3.3).
+ *
+ * Why a request that comes while another is in progress is served after it
+ *
+ * The app answers one request at a time on a connection and says so
+ * (FCGI_MPXS_CONNS 0), but a client may send a second request before the
+ * first is whole: HAProxy with `option max-reqs` above 1 starts one while
+ * another's body is still coming, even after it has asked FCGI_GET_VALUES
+ * (requests queued while it waited for the answer go out under its own
+ * setting). The specification's answer, FCGI_END_REQUEST with
+ * FCGI_CANT_MPX_CONN, made HAProxy 2.6 neither retry nor answer: its client
+ * got 504 after HAProxy's timeout. So intake sets such a request aside, its
+ * records as they come (the body's content is dropped, as for any request),
+ * and once the request in progress ends, the caller puts them back in front
+ * of what it has not read (intake_requeue()): each request is then taken
+ * whole, in the order they began. Only past INTAKE_DEFER_MAX requests, or
+ * INTAKE_DEFER_BYTES of their starts, does a request get
+ * FCGI_CANT_MPX_CONN. */
 
 /* The most a request as libfcgi reads it may take: its start (GUARD_WINDOW)
  * and the empty STDIN record. */
@@ -32,6 +48,9 @@ enum { INTAKE_START_MAX = GUARD_WINDOW + FCGI_HEADER_LEN };
 /* The room for replies; intake asks for them to be sent (INTAKE_FLUSH)
  * before it could run out. */
 enum { INTAKE_REPLIES_MAX = 4096 };
+/* The most requests set aside on a connection while another is in
+ * progress, and the most bytes their records may take. */
+enum { INTAKE_DEFER_MAX = 16, INTAKE_DEFER_BYTES = GUARD_WINDOW };
 
 enum intake_phase {
     INTAKE_IDLE,  /* between requests */
@@ -43,9 +62,11 @@ enum intake_phase {
  * waits for more. */
 struct intake {
     enum intake_phase phase;
-    uint16_t id;    /* the request in progress, or the last one */
-    bool keep;      /* its BEGIN_REQUEST asked to keep the connection */
-    bool too_large; /* its start is over GUARD_WINDOW: it will be answered 431 */
+    uint16_t id;       /* the request in progress, or the last one */
+    bool keep;         /* its BEGIN_REQUEST asked to keep the connection */
+    bool too_large;    /* its start is over GUARD_WINDOW: it will be answered 431 */
+    unsigned deferred; /* requests set aside */
+    uint16_t deferred_id[INTAKE_DEFER_MAX]; /* their ids */
 };
 
 /* The caller's buffers, for the time of one call. A request's start that
@@ -56,6 +77,8 @@ struct intake_bufs {
     size_t start_len;
     unsigned char replies[INTAKE_REPLIES_MAX];
     size_t replies_len;
+    unsigned char deferred[INTAKE_DEFER_BYTES]; /* records of the requests set aside */
+    size_t deferred_len;
 };
 
 enum intake_event {
@@ -63,7 +86,7 @@ enum intake_event {
     INTAKE_FLUSH,        /* send the replies queued, then call again */
     INTAKE_REQUEST,      /* start holds a whole request for libfcgi */
     INTAKE_TOO_LARGE,    /* a request over GUARD_WINDOW ended: its 431 is queued */
-    INTAKE_NOT_MPX,      /* a second request was refused FCGI_CANT_MPX_CONN */
+    INTAKE_NOT_MPX,      /* a request beyond those set aside: FCGI_CANT_MPX_CONN */
     INTAKE_UNKNOWN_ROLE, /* a request was refused FCGI_UNKNOWN_ROLE (value: the role) */
     INTAKE_ABORTED,      /* the front end aborted the request: its END_REQUEST is queued */
     INTAKE_REFUSED,      /* not FastCGI that can be served: close the connection */
@@ -80,9 +103,15 @@ struct intake_step {
 
 /* Takes whole records from the len bytes at buf until one of them needs the
  * caller, or none is left whole (MORE). The caller drops the bytes used and
- * calls again with the rest. After REQUEST, TOO_LARGE, ABORTED and
+ * calls again with the rest, after intake_requeue() if the event ended the
+ * request in progress (REQUEST, TOO_LARGE, ABORTED). After those and
  * UNKNOWN_ROLE, st->keep says whether the front end keeps the connection. */
 struct intake_step intake_next(struct intake *st, struct intake_bufs *b, const unsigned char *buf,
                                size_t len);
+
+/* Puts the records set aside back in front of the len bytes at buf (which
+ * has room for INTAKE_DEFER_BYTES more), to be taken next. Returns the new
+ * length. */
+size_t intake_requeue(struct intake *st, struct intake_bufs *b, unsigned char *buf, size_t len);
 
 #endif

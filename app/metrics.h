@@ -20,7 +20,7 @@ enum metrics_outcome {
     METRICS_TIMED_OUT,         /* not whole, or its answer not read, within its bound */
     METRICS_PEER_GONE,         /* the front end closed or reset the connection */
     METRICS_HEALTHCHECK,
-    METRICS_REFUSED_MULTIPLEXED, /* FCGI_CANT_MPX_CONN: another request was in progress */
+    METRICS_REFUSED_MULTIPLEXED, /* FCGI_CANT_MPX_CONN, or set aside and never begun */
     METRICS_REFUSED_ROLE,        /* FCGI_UNKNOWN_ROLE: not a responder request */
     METRICS_ABORTED,             /* the front end sent FCGI_ABORT_REQUEST */
     METRICS_OUTCOMES

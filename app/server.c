@@ -87,7 +87,7 @@ enum { CONNECTIONS_MAX = 1 << 20 };
 
 /* How often the deadlines are looked at: the granularity of every bound. */
 enum { TICK_MS = 100 };
-/* The most connections one tick ends or drains; the rest wait for the next. */
+/* The connections a sweep takes from the list at a time. */
 enum { SWEEP_MAX = 256 };
 
 struct server {
@@ -168,21 +168,29 @@ static void accept_connection(struct server *s, struct worker *w)
     connection_serve(&s->cs, w, t);
 }
 
-/* A tick: the connections past their deadline, or closing, get a turn. */
+/* A tick: every connection past its deadline, or closing, gets a turn.
+ * All of them, in batches: a connection closing waits for its turn to see
+ * its peer's end, and a front end that opens a connection per request
+ * closes thousands a second, which must not pile up. */
 static void sweep(struct server *s, struct worker *w)
 {
     uint64_t ticks;
     if (read(s->timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
         log_errno(errno, "read timerfd");
-    struct timespec now;
-    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
         return; /* cannot fail for CLOCK_MONOTONIC */
+    long long now = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    size_t batches = deadlines_count(&s->cs.deadlines) / SWEEP_MAX + 1;
     uint64_t due[SWEEP_MAX];
-    size_t n = deadlines_due(&s->cs.deadlines, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000,
-                             due, SWEEP_MAX);
+    for (size_t b = 0; b < batches; b++) {
+        size_t n = deadlines_due(&s->cs.deadlines, now, due, SWEEP_MAX);
+        for (size_t i = 0; i < n; i++)
+            connection_event(&s->cs, w, due[i]);
+        if (n < SWEEP_MAX)
+            break;
+    }
     rearm(s, s->timer_fd);
-    for (size_t i = 0; i < n; i++)
-        connection_event(&s->cs, w, due[i]);
 }
 
 /* After a stop: serve the connections whose next request has already

@@ -390,15 +390,33 @@ case 'e. multiplexed: ids 1 and 2 begun, then interleaved' => sub {
         . record(PARAMS, 1) . record(PARAMS, 2) . record(FCGI_STDIN, 1) . record(FCGI_STDIN, 2));
     my $st = read_until($c, sub { ends($_[0]) >= 2 });
     my ($a1, $a2) = (answer_for($c, 1), answer_for($c, 2));
-    my $stdout2 = grep { $_->{id} == 2 && $_->{type} == FCGI_STDOUT } @{$c->{recs}};
+    my @ans = answers($c);
+    my $in_order = @ans == 2 && $ans[0]{id} == 1 && $ans[1]{id} == 2 && $ans[0]{last} < $ans[1]{first};
     return ('id 1: ' . describe($a1, $st) . '; id 2: ' . describe($a2, $st),
         [full($a1), "request 1 is answered in full ($st)"],
-        [$a2 && $a2->{proto} == 1, 'request 2 gets END_REQUEST FCGI_CANT_MPX_CONN'],
-        [$stdout2 == 0, 'and no FCGI_STDOUT']);
+        [full($a2), 'request 2 is answered in full: set aside, not refused'],
+        [$in_order, 'in order: all of 1, then all of 2']);
 };
 $PHP_FPM{'e. multiplexed: ids 1 and 2 begun, then interleaved'} =
     "id 1: answered 'Content-type: text/html; charset=UTF-8' and 0 bytes of body; "
     . 'id 2: no answer, the connection was closed';
+
+case 'e2. multiplexed: 18 requests begun before the first ends' => sub {
+    my $c = peer();
+    my $bytes = join '', map { begin_request($_, KEEP_CONN) } 1 .. 18;
+    $bytes .= join '', map { record(PARAMS, $_, nv(@CGI)) . record(PARAMS, $_) . record(FCGI_STDIN, $_) }
+        2 .. 18, 1;
+    send_bytes($c, $bytes);
+    my $st = read_until($c, sub { ends($_[0]) >= 18 });
+    my @full = grep { full(answer_for($c, $_)) } 1 .. 18;
+    my @refused = grep { my $a = answer_for($c, $_); $a && $a->{proto} == 1 } 1 .. 18;
+    return (scalar(@full) . ' answered in full, ' . scalar(@refused) . ' FCGI_CANT_MPX_CONN'
+            . (@refused ? " (id @refused)" : ''),
+        [@full == 17, "17 answered in full: the first and 16 set aside ($st)"],
+        [@refused == 1 && $refused[0] == 18, 'the 18th gets END_REQUEST FCGI_CANT_MPX_CONN']);
+};
+$PHP_FPM{'e2. multiplexed: 18 requests begun before the first ends'} =
+    '0 answered in full, 0 FCGI_CANT_MPX_CONN';
 
 case 'f1. no parameters: BEGIN, empty PARAMS twice, empty FCGI_STDIN' => sub {
     my $c = peer();

@@ -35,7 +35,7 @@ struct rec {
 
 struct intake_case {
     const char *name;
-    struct rec recs[12];
+    struct rec recs[20];
     const char *events;  /* each event the calls gave, but MORE and FLUSH */
     const char *replies; /* the replies queued, decoded */
     const char *phase;   /* where it is after the last record */
@@ -72,10 +72,22 @@ static const struct intake_case cases[] = {
      "REQUEST:1", "VALUES(FCGI_MPXS_CONNS=0)", "idle"},
     {"an unknown management record", {{100, 0, "abcdefgh", 8, 0}, REQUEST(1, KEEP), END},
      "REQUEST:1", "UNKNOWN_TYPE(100)", "idle"},
-    {"a second request while one is in progress: FCGI_CANT_MPX_CONN",
+    {"a second request while one is in progress is served after it",
      {BEGIN(1, KEEP), BEGIN(2, KEEP), PARAMS_END(1), PARAMS_END(2), STDIN_END(2), STDIN_END(1),
       END},
-     "NOT_MPX:2 REQUEST:1", "END(2,CANT_MPX_CONN)", "idle"},
+     "REQUEST:1 REQUEST:2", "", "idle"},
+    {"requests interleaved with bodies, as HAProxy's max-reqs sends them",
+     {BEGIN(1, KEEP), PARAMS(1, "\1\1ab"), PARAMS_END(1), STDIN(1, "body1"), BEGIN(3, KEEP),
+      PARAMS_END(3), STDIN(3, "body3"), STDIN(1, "more"), STDIN_END(3), STDIN_END(1),
+      REQUEST(5, KEEP), END},
+     "REQUEST:1 REQUEST:3 REQUEST:5", "", "idle"},
+    {"a request set aside waits for the one in progress",
+     {BEGIN(1, KEEP), PARAMS_END(1), REQUEST(2, KEEP), END}, "", "", "body"},
+    {"a request set aside is aborted", {BEGIN(1, KEEP), BEGIN(2, KEEP), PARAMS_END(1),
+      {FCGI_ABORT_REQUEST, 2, NULL, 0, 0}, STDIN_END(1), END},
+     "REQUEST:1 ABORTED:2", "END(2,REQUEST_COMPLETE)", "idle"},
+    {"a BEGIN_REQUEST again for a request set aside", {BEGIN(1, KEEP), BEGIN(2, KEEP),
+      BEGIN(2, KEEP), END}, "REFUSED", "", "start"},
     {"a role other than responder: FCGI_UNKNOWN_ROLE",
      {BEGIN_ROLE(1, "\2"), PARAMS_END(1), STDIN_END(1), REQUEST(2, KEEP), END},
      "UNKNOWN_ROLE:1 REQUEST:2", "END(1,UNKNOWN_ROLE)", "idle"},
@@ -184,7 +196,7 @@ static void run(const unsigned char *in, size_t len, size_t step, struct intake_
     struct intake st = {0};
     size_t have = 0, fed = 0, all = 0;
     events[0] = '\0';
-    b->start_len = b->replies_len = 0;
+    b->start_len = b->replies_len = b->deferred_len = 0;
     for (;;) {
         struct intake_step s = intake_next(&st, b, buf, have);
         memmove(buf, buf + s.used, have - s.used);
@@ -198,6 +210,8 @@ static void run(const unsigned char *in, size_t len, size_t step, struct intake_
             append(events, 256, "%sREFUSED", events[0] ? " " : "", 0, 0);
             break;
         }
+        if (s.event == INTAKE_REQUEST || s.event == INTAKE_TOO_LARGE || s.event == INTAKE_ABORTED)
+            have = intake_requeue(&st, b, buf, have);
         if (s.event != INTAKE_MORE && s.event != INTAKE_FLUSH) {
             char word[32];
             snprintf(word, sizeof word, "%s%s:%u", events[0] ? " " : "", event_name[s.event], s.id);
@@ -237,6 +251,36 @@ int main(void)
                 diag("got events [%s] replies [%s] phase %s; expected [%s] [%s] %s", events,
                      replies, phase, c->events, c->replies, c->phase);
         }
+    }
+    /* Requests set aside while one is in progress: INTAKE_DEFER_MAX of
+     * them, then FCGI_CANT_MPX_CONN; those set aside are served in order. */
+    {
+        enum { LAST = INTAKE_DEFER_MAX + 2 }; /* ids 2 .. LAST - 1 fit */
+        static struct rec recs[2 * LAST + 8];
+        static const char flags[] = "\0\1\1\0\0\0\0\0";
+        size_t n = 0;
+        for (unsigned id = 1; id <= LAST; id++)
+            recs[n++] = (struct rec){FCGI_BEGIN_REQUEST, id, flags, 8, 0};
+        for (unsigned id = 2; id <= LAST; id++) {
+            recs[n++] = (struct rec){FCGI_PARAMS, id, NULL, 0, 0};
+            recs[n++] = (struct rec){FCGI_STDIN, id, NULL, 0, 0};
+        }
+        recs[n++] = (struct rec){FCGI_PARAMS, 1, NULL, 0, 0};
+        recs[n++] = (struct rec){FCGI_STDIN, 1, NULL, 0, 0};
+        recs[n] = (struct rec){0, 0, NULL, 0, 0};
+        char want[256], want_replies[64];
+        int w = snprintf(want, sizeof want, "NOT_MPX:%d", LAST);
+        for (unsigned id = 1; id < LAST; id++)
+            w += snprintf(want + w, sizeof want - (size_t)w, " REQUEST:%u", id);
+        snprintf(want_replies, sizeof want_replies, "END(%d,CANT_MPX_CONN)", LAST);
+        size_t len = encode(recs, in);
+        char events[256], replies[512];
+        const char *phase;
+        run(in, len, len, &b, events, replies, &phase);
+        if (!ok(strcmp(events, want) == 0 && strcmp(replies, want_replies) == 0,
+                "%d requests set aside are served in order; one more: FCGI_CANT_MPX_CONN",
+                INTAKE_DEFER_MAX))
+            diag("got [%s] [%s]; expected [%s] [%s]", events, replies, want, want_replies);
     }
     /* A request's start may take GUARD_WINDOW bytes and no more. */
     {
