@@ -117,12 +117,14 @@ claim_token connection_accept(struct connections *cs, int listen_fd)
 }
 
 /* Puts the connection in the set, once: edge-triggered, it stays until it
- * is closed, so no epoll_ctl per request. Returns 0, or -1 with errno. */
+ * is closed, so no epoll_ctl per request. EPOLLRDHUP: an event says when
+ * the peer's end has come with it (work() reads to the end then). Returns
+ * 0, or -1 with errno. */
 static int enlist(struct connections *cs, claim_token t)
 {
     if (claims_in_set(&cs->claims, t))
         return 0;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = t};
+    struct epoll_event ev = {.events = CONNECTION_EVENTS, .data.u64 = t};
     if (epoll_ctl(cs->epoll_fd, EPOLL_CTL_ADD, claim_fd(t), &ev) != 0)
         return -1;
     claims_mark_in_set(&cs->claims, t);
@@ -248,15 +250,9 @@ static enum turn answer(struct connections *cs, struct worker *w, struct conn *c
     /* Its outcome is counted: by libfcgi's streams, or as a failure. */
     c->t0 = 0;
     atomic_fetch_sub(&cs->in_progress, 1);
-    if (r == HANDOVER_CLOSED) {
-        /* libfcgi closed it: only its number is left to forget. */
-        free(c->kept);
-        c->kept = NULL;
-        return TURN_CLOSED;
-    }
-    if (r == HANDOVER_FAILED)
+    if (r != HANDOVER_ANSWERED)
         return close_conn(cs, c, fd);
-    if (!c->intake.keep || atomic_load(&cs->leaving))
+    if (!c->intake.keep)
         return begin_close(cs, c, fd);
     return TURN_WAIT;
 }
@@ -303,7 +299,7 @@ static enum turn refused(struct connections *cs, struct worker *w, struct conn *
     }
     if (replied != 0)
         return close_conn(cs, c, fd);
-    if (!c->intake.keep || atomic_load(&cs->leaving))
+    if (!c->intake.keep)
         return begin_close(cs, c, fd);
     return TURN_WAIT;
 }
@@ -376,13 +372,27 @@ static void restore(struct worker *w, struct conn *c)
     c->kept = NULL;
 }
 
+/* Whether the bytes the worker holds for the connection are part of a
+ * request: one in progress, or the first bytes of a BEGIN_REQUEST record
+ * (not those of a management record, nor of records passed over). */
+static bool request_begun(const struct worker *w, const struct conn *c)
+{
+    return c->intake.phase != INTAKE_IDLE || (w->in_len >= 2 && w->in[1] == FCGI_BEGIN_REQUEST);
+}
+
 /* Lets the connection wait in the set for more bytes: with what it has of
- * a request not yet whole, and that request's deadline. Returns TURN_WAIT,
- * or TURN_CLOSED if it could not. */
+ * a record not yet whole, and a deadline for it. Returns TURN_WAIT, or
+ * TURN_CLOSED if it could not. At a stop, once its linger is over, a
+ * connection that has no request in progress is closed instead. */
 static enum turn wait_for_more(struct connections *cs, struct worker *w, struct conn *c, int fd,
                                claim_token t)
 {
     bool mid_request = w->in_len > 0 || c->intake.phase != INTAKE_IDLE;
+    if (!mid_request && atomic_load(&cs->leaving)) {
+        if (send_replies(w, fd) != 0)
+            return close_conn(cs, c, fd);
+        return begin_close(cs, c, fd);
+    }
     if (mid_request) {
         size_t start = c->intake.phase == INTAKE_IDLE ? 0 : w->bufs.start_len;
         size_t deferred = w->bufs.deferred_len;
@@ -398,7 +408,8 @@ static enum turn wait_for_more(struct connections *cs, struct worker *w, struct 
         memcpy(k->bytes + w->in_len, w->bufs.start, start);
         memcpy(k->bytes + w->in_len + start, w->bufs.deferred, deferred);
         c->kept = k;
-        begin_request(cs, c);
+        if (request_begun(w, c))
+            begin_request(cs, c);
         if (!c->deadline.listed)
             deadlines_set(&cs->deadlines, &c->deadline, now_ms() + CONNECTION_BOUND_S * 1000LL,
                           false);
@@ -430,7 +441,7 @@ static enum turn expire(struct connections *cs, struct conn *c, int fd)
  * a request unfinished. */
 static enum turn peer_gone(struct connections *cs, struct worker *w, struct conn *c, int fd)
 {
-    if (w->in_len > 0 || c->intake.phase != INTAKE_IDLE) {
+    if (request_begun(w, c)) {
         end_request(cs, c, METRICS_PEER_GONE);
         LOG_PEER(c, fd,
                  "closed a FastCGI connection from %s: the peer closed it before its"
@@ -441,8 +452,11 @@ static enum turn peer_gone(struct connections *cs, struct worker *w, struct conn
 }
 
 /* One turn of work on a held connection: read what has arrived, act on
- * each whole record, and wait again. */
-static enum turn work(struct connections *cs, struct worker *w, struct conn *c, claim_token t)
+ * each whole record, and wait again. to_end: read until nothing is left,
+ * even after a short read (the peer's end may have come with the last
+ * bytes, under the same edge). */
+static enum turn work(struct connections *cs, struct worker *w, struct conn *c, claim_token t,
+                      bool to_end)
 {
     int fd = claim_fd(t);
     if (c->closing)
@@ -461,9 +475,10 @@ static enum turn work(struct connections *cs, struct worker *w, struct conn *c, 
             enum turn r = take_records(cs, w, c, fd);
             if (r == TURN_CLOSED || c->closing)
                 return r;
-            /* A short read took all there was: the next bytes bring an
-             * event of their own. */
-            if ((size_t)n < room)
+            /* A short read took all there was: the next bytes, or the
+             * peer's end, bring an event of their own, unless the peer's
+             * end came already. */
+            if ((size_t)n < room && !to_end)
                 break;
             continue;
         }
@@ -476,11 +491,12 @@ static enum turn work(struct connections *cs, struct worker *w, struct conn *c, 
     return wait_for_more(cs, w, c, fd, t);
 }
 
-void connection_serve(struct connections *cs, struct worker *w, claim_token t)
+void connection_serve(struct connections *cs, struct worker *w, claim_token t, uint32_t events)
 {
     struct conn *c = &cs->table[claim_fd(t)];
-    for (;;) {
-        if (work(cs, w, c, t) == TURN_CLOSED) {
+    /* Looking again after a release that failed, nothing says what came. */
+    for (bool to_end = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;; to_end = true) {
+        if (work(cs, w, c, t, to_end) == TURN_CLOSED) {
             claims_closed(&cs->claims, t);
             atomic_fetch_sub(&cs->open, 1);
             return;
@@ -499,7 +515,7 @@ void connection_serve(struct connections *cs, struct worker *w, claim_token t)
     }
 }
 
-void connection_event(struct connections *cs, struct worker *w, claim_token t)
+void connection_event(struct connections *cs, struct worker *w, claim_token t, uint32_t events)
 {
     if (!claims_take(&cs->claims, t))
         return;
@@ -507,7 +523,7 @@ void connection_event(struct connections *cs, struct worker *w, claim_token t)
     if (c->idle && !c->closing)
         metrics_unparked();
     c->idle = false;
-    connection_serve(cs, w, t);
+    connection_serve(cs, w, t, events);
 }
 
 void connection_adopt(struct connections *cs, claim_token t)
@@ -521,7 +537,7 @@ void connection_adopt(struct connections *cs, claim_token t)
     c->idle = true;
     metrics_parked();
     (void)claims_release(&cs->claims, t);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = t};
+    struct epoll_event ev = {.events = CONNECTION_EVENTS, .data.u64 = t};
     if (epoll_ctl(cs->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
         return;
     log_errno(errno, "epoll_ctl connection");

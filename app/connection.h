@@ -4,6 +4,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 
 #include "claims.h"
 #include "deadlines.h"
@@ -47,7 +49,8 @@ struct connections {
 
 /* A worker's own buffers: what it read (room for two whole records at
  * least, and for the records set aside to go back in front), the start of
- * the request being taken, the replies to send, and the pipe to libfcgi. */
+ * the request being taken, the replies to send, and the socket pair to
+ * libfcgi. */
 enum { CONNECTION_READ_MAX = 2 * (FCGI_HEADER_LEN + FCGI_MAX_LENGTH + FCGI_PADDING_MAX) };
 struct worker {
     struct handover handover;
@@ -72,13 +75,20 @@ void connections_free(struct connections *cs);
  * the descriptor is beyond the table). */
 claim_token connection_accept(struct connections *cs, int listen_fd);
 
+/* How a connection waits in the set (app/connection.c, enlist()). */
+#define CONNECTION_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
+
 /* Serves the held connection t until it waits in the set, released, or is
- * closed. */
-void connection_serve(struct connections *cs, struct worker *w, claim_token t);
+ * closed. events: what epoll said of it; CONNECTION_TO_END when nothing
+ * did (a deadline's sweep), or for a connection just accepted, 0. */
+void connection_serve(struct connections *cs, struct worker *w, claim_token t, uint32_t events);
 
 /* An event (or a deadline) for t: serves it unless another worker holds it
  * (which then looks again) or it has closed since. */
-void connection_event(struct connections *cs, struct worker *w, claim_token t);
+void connection_event(struct connections *cs, struct worker *w, claim_token t, uint32_t events);
+
+/* For a turn without an event: read until nothing is left. */
+#define CONNECTION_TO_END EPOLLRDHUP
 
 /* Puts a held connection just accepted in the set, released, for the
  * workers: at a stop, from the backlog, by a thread that serves nothing. */

@@ -3,7 +3,7 @@
 #include "handover.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "intake.h"
@@ -12,7 +12,7 @@
 #include "respond.h"
 
 /*
- * Why libfcgi reads from a pipe and writes to the connection
+ * Why libfcgi reads from a socket pair and writes to the connection
  *
  * libfcgi reads a connection in reads of up to 8 KiB and keeps what it read
  * past the request: the next request of a front end that sends two at once,
@@ -20,37 +20,47 @@
  * waits in read() for the rest of a request that is slow to come, holding
  * a worker. So the server reads the connection itself (app/intake.c), and
  * only a whole request, exactly its bytes, reaches libfcgi: written into a
- * pipe of the worker's own, from which FCGX_Accept_r reads its start and
- * respond() its (empty) body, neither of which can wait, since every byte
- * is already there.
+ * socket pair of the worker's own, from which FCGX_Accept_r reads its start
+ * and respond() its (empty) body, neither of which can wait, since every
+ * byte is already there. A socket pair rather than a pipe: a whole request
+ * (INTAKE_START_MAX) fits in its default buffer, where a pipe would have to
+ * be enlarged, against a per-user limit that a thousand workers exceed.
  *
  * libfcgi takes the descriptor to use from FCGX_Request.ipcFd on each read
  * and each write. Once the request has been read to its end, ipcFd becomes
  * the connection, and respond() writes its answer there, as it would on any
- * connection libfcgi had accepted itself.
+ * connection libfcgi had accepted itself. The request is then finished here
+ * rather than by FCGX_Finish_r, which closes the connection when a write
+ * failed: the connection is the server's to close, once it is done with
+ * it, since its number can be taken by the next accept at once.
  */
 
-/* The pipe holds a whole request (INTAKE_START_MAX) however libfcgi reads
- * it; a pipe is 64 KiB unless asked for more. */
-enum { PIPE_SIZE = 2 * INTAKE_START_MAX };
-
-static int open_pipe(struct handover *h)
+static int open_pair(struct handover *h)
 {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-        log_errno(errno, "pipe2");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+        log_errno(errno, "socketpair");
         return -1;
     }
     h->rd = fds[0];
     h->wr = fds[1];
-    if (fcntl(h->wr, F_SETPIPE_SZ, PIPE_SIZE) < 0) {
-        log_errno(errno, "fcntl F_SETPIPE_SZ %d", PIPE_SIZE);
+    int size = 0;
+    socklen_t len = sizeof size;
+    if (getsockopt(h->wr, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0) {
+        log_errno(errno, "getsockopt SO_SNDBUF");
         return -1;
+    }
+    if (size < 2 * INTAKE_START_MAX) {
+        size = 2 * INTAKE_START_MAX; /* the kernel doubles it */
+        if (setsockopt(h->wr, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
+            log_errno(errno, "setsockopt SO_SNDBUF %d", size);
+            return -1;
+        }
     }
     return 0;
 }
 
-static void close_pipe(struct handover *h)
+static void close_pair(struct handover *h)
 {
     if (h->rd >= 0)
         close(h->rd);
@@ -67,8 +77,8 @@ int handover_init(struct handover *h)
         log_msg("FCGX_InitRequest failed");
         return -1;
     }
-    if (open_pipe(h) != 0) {
-        close_pipe(h);
+    if (open_pair(h) != 0) {
+        close_pair(h);
         return -1;
     }
     return 0;
@@ -77,24 +87,24 @@ int handover_init(struct handover *h)
 void handover_free(struct handover *h)
 {
     FCGX_Free(&h->req, 0);
-    close_pipe(h);
+    close_pair(h);
 }
 
-/* After a failed handover: what is left in the pipe would be read as the
+/* After a failed handover: what is left in the pair would be read as the
  * start of the next request. FCGX_Accept_r closes the descriptor it failed
  * on and sets ipcFd to -1; then the read end is already closed. */
-static void renew_pipe(struct handover *h)
+static void renew_pair(struct handover *h)
 {
     if (h->req.ipcFd != h->rd)
         h->rd = -1;
     h->req.ipcFd = -1;
-    close_pipe(h);
-    if (open_pipe(h) != 0)
-        close_pipe(h); /* the next handover fails with a log line */
+    close_pair(h);
+    if (open_pair(h) != 0)
+        close_pair(h); /* the next handover fails with a log line */
 }
 
 /* Reads the request's body (intake sent it empty) to its end, from the
- * pipe. Returns 0, or -1 if libfcgi found an error. */
+ * pair. Returns 0, or -1 if libfcgi found an error. */
 static int read_to_end(FCGX_Stream *in)
 {
     char buf[64];
@@ -108,18 +118,20 @@ enum handover_result handover_serve(struct handover *h, int sock, const unsigned
 {
     FCGX_Request *req = &h->req;
     *served = false;
-    ssize_t n = h->wr >= 0 ? write(h->wr, request, len) : -1;
+    ssize_t n = h->wr >= 0 ? send(h->wr, request, len, MSG_NOSIGNAL) : -1;
     if (n < 0 || (size_t)n != len) {
-        log_errno(n < 0 ? errno : EAGAIN, "could not hand a request to libfcgi: write to its pipe");
+        log_errno(n < 0 ? errno : EAGAIN, "could not hand a request to libfcgi: send");
         h->req.ipcFd = h->rd;
-        renew_pipe(h);
-        metrics_request_dropped(METRICS_REFUSED_BY_GUARD);
+        renew_pair(h);
+        metrics_request_dropped(METRICS_PEER_GONE);
         return HANDOVER_FAILED;
     }
     req->ipcFd = h->rd;
     /* FCGX_Accept_r starts by finishing the previous request, which closes
-     * the descriptor unless it is marked as kept. */
+     * the descriptor unless it is marked as kept; detached, so that should
+     * it fail, it closes without waiting up to 2 s for a peer's end. */
     req->keepConnection = 1;
+    req->detached = 1;
     int rc = FCGX_Accept_r(req);
     if (rc < 0 || read_to_end(req->in) != 0) {
         /* The guard lets through only what libfcgi reads: a bug. */
@@ -127,23 +139,20 @@ enum handover_result handover_serve(struct handover *h, int sock, const unsigned
                 rc < 0 ? rc : FCGX_GetError(req->in));
         if (rc >= 0)
             FCGX_Free(req, 0);
-        renew_pipe(h);
+        renew_pair(h);
         metrics_request_dropped(METRICS_REFUSED_BY_GUARD);
         return HANDOVER_FAILED;
     }
     req->ipcFd = sock;
-    *served = respond(req) == 0;
-    metrics_request_end(req, t0); /* before FCGX_Finish_r frees the parameters */
-    /* Kept whatever the front end asked: the server closes a connection
-     * the front end does not keep, after the answer, without a worker
-     * waiting (app/connection.c). Detached: should a write fail, libfcgi
-     * closes the connection at once instead of waiting up to 2 s for the
-     * peer's end. */
-    req->keepConnection = 1;
-    req->detached = 1;
-    FCGX_Finish_r(req);
-    if (req->ipcFd < 0)
-        return HANDOVER_CLOSED; /* a write failed: libfcgi closed sock */
+    bool responded = respond(req) == 0;
+    /* What FCGX_Finish_r does but the close: the streams' last records
+     * (END_REQUEST with the last writer), written now, so that the outcome
+     * is counted from what the writes did. */
+    int closed = FCGX_FClose(req->err);
+    closed |= FCGX_FClose(req->out);
+    *served = responded && closed == 0;
+    metrics_request_end(req, t0); /* before FCGX_Free frees the parameters */
+    FCGX_Free(req, 0);
     req->ipcFd = -1;
-    return HANDOVER_ANSWERED;
+    return closed == 0 ? HANDOVER_ANSWERED : HANDOVER_UNWRITTEN;
 }

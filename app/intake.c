@@ -61,6 +61,26 @@ static bool defer_record(struct intake_bufs *b, const struct fcgi_record *r,
     return true;
 }
 
+/* Takes a request set aside off the list, and its records out of the
+ * buffer (they are in it without padding). */
+static void undefer(struct intake *st, struct intake_bufs *b, unsigned id)
+{
+    size_t kept = 0;
+    for (size_t off = 0; off < b->deferred_len;) {
+        struct fcgi_record r = fcgi_record_decode(b->deferred + off);
+        size_t whole = FCGI_HEADER_LEN + r.content_len;
+        if (r.request_id != id) {
+            memmove(b->deferred + kept, b->deferred + off, whole);
+            kept += whole;
+        }
+        off += whole;
+    }
+    b->deferred_len = kept;
+    for (unsigned i = 0; i < st->deferred; i++)
+        if (st->deferred_id[i] == id)
+            st->deferred_id[i] = st->deferred_id[--st->deferred];
+}
+
 size_t intake_requeue(struct intake *st, struct intake_bufs *b, unsigned char *buf, size_t len)
 {
     memmove(buf + b->deferred_len, buf, len);
@@ -180,13 +200,16 @@ static struct intake_step record(struct intake *st, struct intake_bufs *b,
         return event(INTAKE_MORE, 0);
     }
     if (st->phase != INTAKE_IDLE && r->request_id != st->id && is_deferred(st, r->request_id)) {
-        /* A body's content is thrown away in any case. */
-        if (r->type == FCGI_STDIN && r->content_len > 0)
+        /* A body's content is thrown away in any case, and so is a
+         * filter's data stream. */
+        if ((r->type == FCGI_STDIN || r->type == FCGI_DATA) && r->content_len > 0)
             return event(INTAKE_MORE, r->request_id);
-        if (!defer_record(b, r, content))
-            return refused("the requests set aside on the connection exceed their room",
-                           (long)INTAKE_DEFER_BYTES);
-        return event(INTAKE_MORE, r->request_id);
+        if (defer_record(b, r, content))
+            return event(INTAKE_MORE, r->request_id);
+        /* No room left: this one is refused as if it had come with none. */
+        undefer(st, b, r->request_id);
+        queued(b, reply_end(out, room, r->request_id, FCGI_CANT_MPX_CONN));
+        return event(INTAKE_NOT_MPX, r->request_id);
     }
     if (st->phase == INTAKE_IDLE || r->request_id != st->id)
         return event(INTAKE_MORE, r->request_id); /* not a request in progress */

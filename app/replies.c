@@ -57,7 +57,10 @@ size_t reply_values(unsigned char *out, size_t room, const unsigned char *names,
     char conns[24], reqs[24];
     snprintf(conns, sizeof conns, "%lu", values.max_conns);
     snprintf(reqs, sizeof reqs, "%lu", values.max_reqs);
-    /* A pair cut short ends the list: what came before it is answered. */
+    /* A pair cut short ends the list: what came before it is answered.
+     * Each name once, however often it is asked, so that the answer always
+     * fits. */
+    bool done[3] = {false, false, false};
     for (size_t off = 0; off < len;) {
         uint32_t n, v;
         if (!pair_length(names, len, &off, &n) || !pair_length(names, len, &off, &v)
@@ -66,13 +69,15 @@ size_t reply_values(unsigned char *out, size_t room, const unsigned char *names,
         const char *name = (const char *)names + off;
         off += (size_t)n + v;
         const char *value = NULL;
+        int which = -1;
         if (n == sizeof FCGI_MAX_CONNS - 1 && memcmp(name, FCGI_MAX_CONNS, n) == 0)
-            value = conns;
+            value = conns, which = 0;
         else if (n == sizeof FCGI_MAX_REQS - 1 && memcmp(name, FCGI_MAX_REQS, n) == 0)
-            value = reqs;
+            value = reqs, which = 1;
         else if (n == sizeof FCGI_MPXS_CONNS - 1 && memcmp(name, FCGI_MPXS_CONNS, n) == 0)
-            value = "0";
-        if (value != NULL) {
+            value = "0", which = 2;
+        if (value != NULL && !done[which]) {
+            done[which] = true;
             char copy[sizeof FCGI_MPXS_CONNS];
             memcpy(copy, name, n);
             copy[n] = '\0';

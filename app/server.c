@@ -82,8 +82,14 @@ enum { QUIET_MS = 1000, LINGER_MAX_MS = 5000 };
 
 /* The most descriptors the app keeps open: 2^20, the kernel's default
  * fs.nr_open and Docker's default limit. The claims and connection tables
- * take about 100 bytes a descriptor, touched only as descriptors are used. */
+ * take about 150 bytes a descriptor, touched only as descriptors are used. */
 enum { CONNECTIONS_MAX = 1 << 20 };
+
+/* The events a worker takes from the set at once. Since no turn waits on
+ * a peer (a request reaches libfcgi whole), a worker holding a few ready
+ * connections keeps none of them waiting long, and one epoll_wait serves
+ * several requests under load. */
+enum { EVENTS_MAX = 16 };
 
 /* How often the deadlines are looked at: the granularity of every bound. */
 enum { TICK_MS = 100 };
@@ -165,7 +171,9 @@ static void accept_connection(struct server *s, struct worker *w)
         return;
     }
     rearm(s, s->listen_fd);
-    connection_serve(&s->cs, w, t);
+    /* Not yet in the set: if it waits, adding it there reports what has
+     * come since, the peer's end included. */
+    connection_serve(&s->cs, w, t, 0);
 }
 
 /* A tick: every connection past its deadline, or closing, gets a turn.
@@ -186,7 +194,7 @@ static void sweep(struct server *s, struct worker *w)
     for (size_t b = 0; b < batches; b++) {
         size_t n = deadlines_due(&s->cs.deadlines, now, due, SWEEP_MAX);
         for (size_t i = 0; i < n; i++)
-            connection_event(&s->cs, w, due[i]);
+            connection_event(&s->cs, w, due[i], CONNECTION_TO_END);
         if (n < SWEEP_MAX)
             break;
     }
@@ -207,7 +215,7 @@ static void drain(struct server *s, struct worker *w)
             claim_token t = evs[i].data.u64;
             if (t != (unsigned)s->wake_fd && t != (unsigned)s->listen_fd
                 && t != (unsigned)s->timer_fd) {
-                connection_event(&s->cs, w, t);
+                connection_event(&s->cs, w, t, evs[i].events);
                 served++;
             }
         }
@@ -229,9 +237,9 @@ static void *worker(void *arg)
         stop_on_failure(s);
         return NULL;
     }
-    for (;;) {
-        struct epoll_event ev;
-        int n = epoll_wait(s->cs.epoll_fd, &ev, 1, -1);
+    for (bool stop = false; !stop;) {
+        struct epoll_event evs[EVENTS_MAX];
+        int n = epoll_wait(s->cs.epoll_fd, evs, EVENTS_MAX, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -239,17 +247,19 @@ static void *worker(void *arg)
             stop_on_failure(s);
             break;
         }
-        if (ev.data.u64 == (unsigned)s->wake_fd) {
-            drain(s, w);
-            break;
+        for (int i = 0; i < n; i++) {
+            uint64_t id = evs[i].data.u64;
+            if (id == (unsigned)s->wake_fd)
+                stop = true;
+            else if (id == (unsigned)s->listen_fd)
+                accept_connection(s, w);
+            else if (id == (unsigned)s->timer_fd)
+                sweep(s, w);
+            else
+                connection_event(&s->cs, w, id, evs[i].events);
         }
-        if (ev.data.u64 == (unsigned)s->listen_fd)
-            accept_connection(s, w);
-        else if (ev.data.u64 == (unsigned)s->timer_fd)
-            sweep(s, w);
-        else
-            connection_event(&s->cs, w, ev.data.u64);
     }
+    drain(s, w);
     handover_free(&w->handover);
     free(w);
     return NULL;

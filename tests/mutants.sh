@@ -22,6 +22,9 @@ app/intake.c @@ s/        queued(b, reply_end(out, room, id, FCGI_CANT_MPX_CONN)
 app/intake.c @@ s/        if (len == 0)$/        if (0)/ @@ tests/unit/intake @@ intake: two empty PARAMS records
 app/intake.c @@ s/            queued(b, reply_unknown_type(out, room, r->type));/            (void)out;/ @@ tests/unit/intake @@ intake: FCGI_UNKNOWN_TYPE
 app/replies.c @@ s/            value = \"0\";/            value = \"1\";/ @@ tests/unit/intake @@ replies: FCGI_MPXS_CONNS is 0
+app/connection.c @@ s/            if ((size_t)n < room \&\& !to_end)/            if ((size_t)n < room)/ @@ tests/app/keepalive.sh @@ turn: read to the end when the peer's end came with the last bytes
+app/connection.c @@ s/    return c->intake.phase != INTAKE_IDLE || (w->in_len >= 2 \&\& w->in\[1\] == FCGI_BEGIN_REQUEST);/    return c->intake.phase != INTAKE_IDLE || w->in_len > 0;/ @@ tests/app/metrics.sh @@ in progress: a management record is no request
+app/intake.c @@ s/        if (defer_record(b, r, content))$/        if (1)/ @@ tests/unit/intake @@ intake: a request set aside that outgrows the room is refused alone
 app/connection.c @@ s/        return begin_close(cs, c, fd);$/        return close_conn(cs, c, fd);/ @@ tests/frontends/fcgi-client.sh @@ close: keep the answer from a reset
 app/server.c @@ s/    while (!atomic_load(\&s->failed) \&\& atomic_load(\&s->cs.in_progress) != 0/    while (0/ @@ tests/app/stop.sh @@ stop: the requests in progress end before the app leaves
 app/server.c @@ s/        case EMFILE:/        case EMFILE + 1000:/ @@ tests/app/descriptors.sh @@ out of descriptors: pause, not stop

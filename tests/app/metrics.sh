@@ -113,6 +113,17 @@ ok $? "the stalled start was closed: $(cat "$workdir/stall")"
 is "$(outcome timed_out)" 1 "timed_out: 1"
 is "$(metric hello_fcgi_active_requests)" 0 "and active_requests: 0"
 
+# A management record that comes in two writes is no request: nothing in
+# progress while its first bytes wait, nor after its answer.
+"$PROBE" values "127.0.0.1:$port" 500 >"$workdir/values" 2>&1 &
+values_pid=$!; pids="$pids $values_pid"
+sleep 0.25
+is "$(metric hello_fcgi_active_requests)" 0 "half a GET_VALUES: active_requests 0"
+wait_until 2000 grep -q answered "$workdir/values"
+is "$(metric hello_fcgi_active_requests)" 0 "GET_VALUES answered, the connection held: active_requests 0"
+wait "$values_pid"
+ok $? "the GET_VALUES was answered $(cat "$workdir/values")"
+
 # The histogram counts every answered request, and only those.
 is "$(metric hello_fcgi_request_duration_seconds_count)" "$(answered)" "histogram count == answered"
 is "$(metric 'hello_fcgi_request_duration_seconds_bucket{le="+Inf"}')" "$(answered)" "bucket +Inf == answered"

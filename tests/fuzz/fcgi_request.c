@@ -1,8 +1,8 @@
 /* libFuzzer harness over the app's request path: the bytes a web server (or
  * anyone who reaches the FastCGI socket) sends on a connection, taken record
  * by record by app/intake.c (with app/fcgi_guard.c), and each whole request
- * then read by libfcgi from a pipe and answered by app/respond.c, as
- * app/handover.c does. libfcgi failing on a request intake let through is a
+ * then read by libfcgi from a pipe (app/handover.c uses a socket pair: the
+ * same bytes) and answered by app/respond.c. libfcgi failing on a request intake let through is a
  * bug: the harness aborts.
  *
  *   make fuzz [FUZZ_SECONDS=60]        (clang with libFuzzer) */

@@ -8,6 +8,12 @@
  *   fcgi-probe hold ADDR N MS            N kept idle connections for MS
  *   fcgi-probe slow ADDR MS              half a request, "sent" on stdout,
  *                                        the rest MS later; check the answer
+ *   fcgi-probe values ADDR MS            FCGI_GET_VALUES in two writes MS
+ *                                        apart, its answer, "answered", the
+ *                                        connection held MS more
+ *   fcgi-probe last ADDR                 200 times: a kept connection's last
+ *                                        request and its end in one go; the
+ *                                        server must answer, then close
  *   fcgi-probe kept ADDR                 one request on a kept connection,
  *                                        "ready"; a line on stdin; a second
  *                                        request; "answered"
@@ -223,6 +229,69 @@ static void ready_then_wait(void)
     char line[64];
     if (fgets(line, sizeof line, stdin) == NULL)
         fail("read stdin");
+}
+
+/* A request on a kept connection, answered; then a second, and the end of
+ * the connection written at once after it: the server must answer it and
+ * then close its end too, though the end came with the request's bytes. */
+static int cmd_last(const char *addr)
+{
+    struct address a = target(addr);
+    int fd = connect_to(&a);
+    request_ok(fd, 1, 1);
+    for (int i = 0; i < 200; i++) {
+        unsigned char buf[1024];
+        long long deadline = fcgi_now_ms() + TIMEOUT_MS;
+        size_t n = fcgi_encode_request(buf, sizeof buf, 2, 1, "GET", 0);
+        if (fcgi_write_all(fd, buf, n, deadline) != 0 || shutdown(fd, SHUT_WR) != 0)
+            fail("send the last request and the end");
+        if (fcgi_read_answer(fd, 2, &answer, deadline) != 0)
+            fail("read the last answer");
+        char c;
+        if (fcgi_read_all(fd, &c, 1, fcgi_now_ms() + 3000) == 0 || errno != ECONNRESET) {
+            fprintf(stderr,
+                    "fcgi-probe: connection %d: the server did not close its end within"
+                    " 3 s of the peer's\n",
+                    i + 1);
+            return 1;
+        }
+        close(fd);
+        fd = connect_to(&a);
+        request_ok(fd, 1, 1);
+    }
+    close(fd);
+    printf("200 connections ended with their last request: each closed by the server\n");
+    return 0;
+}
+
+/* FCGI_GET_VALUES in two writes MS apart; its answer read, "answered",
+ * and the connection held MS more. */
+static int cmd_values(const char *addr, long ms)
+{
+    static const unsigned char rec[] = {1,   9,   0,   0,   0,   17,  0,   0,   15,
+                                        0,   'F', 'C', 'G', 'I', '_', 'M', 'P', 'X',
+                                        'S', '_', 'C', 'O', 'N', 'N', 'S'};
+    struct address a = target(addr);
+    int fd = connect_to(&a);
+    long long deadline = fcgi_now_ms() + TIMEOUT_MS + ms;
+    if (fcgi_write_all(fd, rec, 5, deadline) != 0)
+        fail("send half a GET_VALUES");
+    sleep_ms(ms);
+    if (fcgi_write_all(fd, rec + 5, sizeof rec - 5, deadline) != 0)
+        fail("send the rest");
+    unsigned char h[8], content[64];
+    if (fcgi_read_all(fd, h, sizeof h, deadline) != 0)
+        fail("read the answer's header");
+    size_t len = (size_t)h[4] << 8 | h[5];
+    if (h[1] != 10 || len > sizeof content || fcgi_read_all(fd, content, len, deadline) != 0) {
+        fprintf(stderr, "fcgi-probe: no FCGI_GET_VALUES_RESULT\n");
+        return 1;
+    }
+    printf("answered\n");
+    fflush(stdout);
+    sleep_ms(ms);
+    close(fd);
+    return 0;
 }
 
 static int cmd_kept(const char *addr)
@@ -614,6 +683,10 @@ int main(int argc, char **argv)
         return cmd_slow(argv[2], atol(argv[3]));
     if (strcmp(cmd, "kept") == 0 && argc == 3)
         return cmd_kept(argv[2]);
+    if (strcmp(cmd, "last") == 0 && argc == 3)
+        return cmd_last(argv[2]);
+    if (strcmp(cmd, "values") == 0 && argc == 4)
+        return cmd_values(argv[2], atol(argv[3]));
     if (strcmp(cmd, "drip") == 0 && argc == 6 && atoi(argv[3]) > 0 && atoi(argv[4]) > 0
         && atol(argv[5]) >= 0)
         return cmd_drip(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
@@ -632,7 +705,7 @@ int main(int argc, char **argv)
     fprintf(
         stderr,
         "usage: fcgi-probe port | get ADDR [METHOD [BODY]] | idle ADDR N MAX_MS"
-        " | hold ADDR N MS | slow ADDR MS | kept ADDR | drip ADDR N COUNT MS | split ADDR MS [COUNT] | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
+        " | hold ADDR N MS | slow ADDR MS | kept ADDR | last ADDR | values ADDR MS | drip ADDR N COUNT MS | split ADDR MS [COUNT] | large ADDR BYTES | stall ADDR MAX_MS | hostile ADDR CASE | blackhole PORT MS"
         " | http PORT MS\n");
     return 2;
 }

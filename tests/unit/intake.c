@@ -63,6 +63,10 @@ static const struct intake_case cases[] = {
      {{FCGI_GET_VALUES, 0, "\16\0FCGI_MAX_CONNS\15\0FCGI_MAX_REQS\17\0FCGI_MPXS_CONNS", 48, 0},
       END},
      "", "VALUES(FCGI_MAX_CONNS=1000,FCGI_MAX_REQS=1000,FCGI_MPXS_CONNS=0)", "idle"},
+    {"GET_VALUES answers each name once, however often it is asked",
+     {{FCGI_GET_VALUES, 0, "\17\0FCGI_MPXS_CONNS\17\0FCGI_MPXS_CONNS\17\0FCGI_MPXS_CONNS", 51, 0},
+      END},
+     "", "VALUES(FCGI_MPXS_CONNS=0)", "idle"},
     {"GET_VALUES leaves out names it does not know",
      {{FCGI_GET_VALUES, 0, "\3\0FOO\17\0FCGI_MPXS_CONNS", 22, 0}, END},
      "", "VALUES(FCGI_MPXS_CONNS=0)", "idle"},
@@ -281,6 +285,38 @@ int main(void)
                 "%d requests set aside are served in order; one more: FCGI_CANT_MPX_CONN",
                 INTAKE_DEFER_MAX))
             diag("got [%s] [%s]; expected [%s] [%s]", events, replies, want, want_replies);
+    }
+    /* A request set aside whose records outgrow the room left is refused
+     * FCGI_CANT_MPX_CONN alone: the others set aside are served. */
+    {
+        static char big[INTAKE_DEFER_BYTES / 2];
+        memset(big, 'v', sizeof big);
+        big[0] = 1;
+        big[1] = (char)0x80;
+        big[2] = 0;
+        big[3] = (char)((sizeof big - 6) >> 8);
+        big[4] = (char)(sizeof big - 6);
+        big[5] = 'N';
+        struct rec r[] = {BEGIN(1, KEEP),
+                          BEGIN(2, KEEP),
+                          BEGIN(3, KEEP),
+                          {FCGI_PARAMS, 3, big, sizeof big, 0},
+                          {FCGI_PARAMS, 2, big, sizeof big, 0},
+                          PARAMS_END(2),
+                          STDIN_END(2),
+                          PARAMS_END(3),
+                          STDIN_END(3),
+                          PARAMS_END(1),
+                          STDIN_END(1),
+                          END};
+        size_t len = encode(r, in);
+        char events[256], replies[512];
+        const char *phase;
+        run(in, len, len, &b, events, replies, &phase);
+        if (!ok(strcmp(events, "NOT_MPX:2 REQUEST:1 REQUEST:3") == 0
+                    && strcmp(replies, "END(2,CANT_MPX_CONN)") == 0,
+                "a request set aside beyond the room left: FCGI_CANT_MPX_CONN, the rest served"))
+            diag("got [%s] [%s]", events, replies);
     }
     /* A request's start may take GUARD_WINDOW bytes and no more. */
     {
