@@ -49,7 +49,7 @@ struct connections {
 
 /* A worker's own buffers: what it read (room for two whole records at
  * least, and for the records set aside to go back in front), the start of
- * the request being taken, the replies to send, and the socket pair to
+ * the request being taken, the replies to send, and the pipe to
  * libfcgi. */
 enum { CONNECTION_READ_MAX = 2 * (FCGI_HEADER_LEN + FCGI_MAX_LENGTH + FCGI_PADDING_MAX) };
 struct worker {

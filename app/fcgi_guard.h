@@ -17,7 +17,7 @@
  * (tests/unit/guard.c drives it that way). */
 
 /* The most a request's start (BEGIN_REQUEST and every PARAMS record) may
- * take. nginx as configured here forwards at most about 33 kB (4 x 8 kB of
+ * take, with the record that ends its body (app/intake.h). nginx as configured here forwards at most about 33 kB (4 x 8 kB of
  * headers plus the request line and the parameters); Apache and Caddy
  * forward far more (hundreds of kB of headers): such a request is answered
  * 431 (app/intake.c), not served and not dropped. */

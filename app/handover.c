@@ -3,7 +3,7 @@
 #include "handover.h"
 
 #include <errno.h>
-#include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "intake.h"
@@ -12,7 +12,7 @@
 #include "respond.h"
 
 /*
- * Why libfcgi reads from a socket pair and writes to the connection
+ * Why libfcgi reads from a pipe and writes to the connection
  *
  * libfcgi reads a connection in reads of up to 8 KiB and keeps what it read
  * past the request: the next request of a front end that sends two at once,
@@ -20,11 +20,13 @@
  * waits in read() for the rest of a request that is slow to come, holding
  * a worker. So the server reads the connection itself (app/intake.c), and
  * only a whole request, exactly its bytes, reaches libfcgi: written into a
- * socket pair of the worker's own, from which FCGX_Accept_r reads its start
+ * pipe of the worker's own, from which FCGX_Accept_r reads its start
  * and respond() its (empty) body, neither of which can wait, since every
- * byte is already there. A socket pair rather than a pipe: a whole request
- * (INTAKE_START_MAX) fits in its default buffer, where a pipe would have to
- * be enlarged, against a per-user limit that a thousand workers exceed.
+ * byte is already there. A pipe, not a socket pair: a write and a read
+ * through a pipe cost about half what they cost through a unix socket
+ * (docs/performance.md), and a whole request (INTAKE_START_MAX) fits in a
+ * pipe's default 64 KiB, so no pipe needs enlarging against the per-user
+ * limit on pipe pages.
  *
  * libfcgi takes the descriptor to use from FCGX_Request.ipcFd on each read
  * and each write. Once the request has been read to its end, ipcFd becomes
@@ -35,32 +37,31 @@
  * it, since its number can be taken by the next accept at once.
  */
 
-static int open_pair(struct handover *h)
+static int open_pipe(struct handover *h)
 {
     int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
-        log_errno(errno, "socketpair");
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        log_errno(errno, "pipe2");
         return -1;
     }
     h->rd = fds[0];
     h->wr = fds[1];
-    int size = 0;
-    socklen_t len = sizeof size;
-    if (getsockopt(h->wr, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0) {
-        log_errno(errno, "getsockopt SO_SNDBUF");
+    /* A user past its soft limit on pipe pages gets pipes of one page. */
+    int size = fcntl(h->wr, F_GETPIPE_SZ);
+    if (size < 0) {
+        log_errno(errno, "fcntl F_GETPIPE_SZ");
         return -1;
     }
-    if (size < 2 * INTAKE_START_MAX) {
-        size = 2 * INTAKE_START_MAX; /* the kernel doubles it */
-        if (setsockopt(h->wr, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
-            log_errno(errno, "setsockopt SO_SNDBUF %d", size);
-            return -1;
-        }
+    if (size < INTAKE_START_MAX) {
+        log_msg("a pipe holds %d bytes, not a whole request (%d): the user is past its limit on"
+                " pipe pages (fs.pipe-user-pages-soft)",
+                size, (int)INTAKE_START_MAX);
+        return -1;
     }
     return 0;
 }
 
-static void close_pair(struct handover *h)
+static void close_pipe(struct handover *h)
 {
     if (h->rd >= 0)
         close(h->rd);
@@ -77,8 +78,8 @@ int handover_init(struct handover *h)
         log_msg("FCGX_InitRequest failed");
         return -1;
     }
-    if (open_pair(h) != 0) {
-        close_pair(h);
+    if (open_pipe(h) != 0) {
+        close_pipe(h);
         return -1;
     }
     return 0;
@@ -87,24 +88,24 @@ int handover_init(struct handover *h)
 void handover_free(struct handover *h)
 {
     FCGX_Free(&h->req, 0);
-    close_pair(h);
+    close_pipe(h);
 }
 
-/* After a failed handover: what is left in the pair would be read as the
+/* After a failed handover: what is left in the pipe would be read as the
  * start of the next request. FCGX_Accept_r closes the descriptor it failed
  * on and sets ipcFd to -1; then the read end is already closed. */
-static void renew_pair(struct handover *h)
+static void renew_pipe(struct handover *h)
 {
     if (h->req.ipcFd != h->rd)
         h->rd = -1;
     h->req.ipcFd = -1;
-    close_pair(h);
-    if (open_pair(h) != 0)
-        close_pair(h); /* the next handover fails with a log line */
+    close_pipe(h);
+    if (open_pipe(h) != 0)
+        close_pipe(h); /* the next handover fails with a log line */
 }
 
 /* Reads the request's body (intake sent it empty) to its end, from the
- * pair. Returns 0, or -1 if libfcgi found an error. */
+ * pipe. Returns 0, or -1 if libfcgi found an error. */
 static int read_to_end(FCGX_Stream *in)
 {
     char buf[64];
@@ -118,11 +119,11 @@ enum handover_result handover_serve(struct handover *h, int sock, const unsigned
 {
     FCGX_Request *req = &h->req;
     *served = false;
-    ssize_t n = h->wr >= 0 ? send(h->wr, request, len, MSG_NOSIGNAL) : -1;
+    ssize_t n = h->wr >= 0 ? write(h->wr, request, len) : -1;
     if (n < 0 || (size_t)n != len) {
-        log_errno(n < 0 ? errno : EAGAIN, "could not hand a request to libfcgi: send");
+        log_errno(n < 0 ? errno : EAGAIN, "could not hand a request to libfcgi: write");
         h->req.ipcFd = h->rd;
-        renew_pair(h);
+        renew_pipe(h);
         metrics_request_dropped(METRICS_PEER_GONE);
         return HANDOVER_FAILED;
     }
@@ -139,7 +140,7 @@ enum handover_result handover_serve(struct handover *h, int sock, const unsigned
                 rc < 0 ? rc : FCGX_GetError(req->in));
         if (rc >= 0)
             FCGX_Free(req, 0);
-        renew_pair(h);
+        renew_pipe(h);
         metrics_request_dropped(METRICS_REFUSED_BY_GUARD);
         return HANDOVER_FAILED;
     }

@@ -10,7 +10,7 @@
  * worker. */
 struct handover {
     FCGX_Request req;
-    int rd, wr; /* the socket pair libfcgi reads requests from */
+    int rd, wr; /* the pipe libfcgi reads requests from */
 };
 
 /* Returns 0, or -1 after a log line. */

@@ -144,8 +144,9 @@ static struct intake_step params(struct intake *st, struct intake_bufs *b,
         return refused("a PARAMS record after the parameters ended", (long)len);
     }
     if (len > 0) {
-        /* The empty PARAMS record that ends them must still fit. */
-        if (b->start_len + 2 * FCGI_HEADER_LEN + len > GUARD_WINDOW)
+        /* The empty PARAMS and STDIN records that end the request must
+         * still fit. */
+        if (b->start_len + 3 * FCGI_HEADER_LEN + len > INTAKE_START_MAX)
             st->too_large = true;
         if (!st->too_large)
             keep_record(b, FCGI_PARAMS, st->id, content, len);

@@ -42,9 +42,9 @@
  * INTAKE_DEFER_BYTES of their starts, does a request get
  * FCGI_CANT_MPX_CONN. */
 
-/* The most a request as libfcgi reads it may take: its start (GUARD_WINDOW)
- * and the empty STDIN record. */
-enum { INTAKE_START_MAX = GUARD_WINDOW + FCGI_HEADER_LEN };
+/* The most a request as libfcgi reads it may take: its start and the empty
+ * STDIN record (app/handover.c: it fits in a pipe's 64 KiB). */
+enum { INTAKE_START_MAX = GUARD_WINDOW };
 /* The room for replies; intake asks for them to be sent (INTAKE_FLUSH)
  * before it could run out. */
 enum { INTAKE_REPLIES_MAX = 4096 };

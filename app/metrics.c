@@ -208,7 +208,7 @@ void metrics_request_end(FCGX_Request *req, unsigned long long t0)
         return;
     }
     /* libfcgi's stream errors are errno values, or negative codes of its
-     * own (a protocol error). Its body is read from the handover's socket pair,
+     * own (a protocol error). Its body is read from the handover's pipe,
      * so an error is in writing the answer. */
     int err = in_err != 0 ? in_err : out_err;
     const char *what = in_err != 0 ? "reading its body" : "writing its answer";

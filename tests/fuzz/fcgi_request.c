@@ -1,8 +1,8 @@
 /* libFuzzer harness over the app's request path: the bytes a web server (or
  * anyone who reaches the FastCGI socket) sends on a connection, taken record
  * by record by app/intake.c (with app/fcgi_guard.c), and each whole request
- * then read by libfcgi from a pipe (app/handover.c uses a socket pair: the
- * same bytes) and answered by app/respond.c. libfcgi failing on a request intake let through is a
+ * then read by libfcgi from a pipe and answered by app/respond.c, as
+ * app/handover.c does. libfcgi failing on a request intake let through is a
  * bug: the harness aborts.
  *
  *   make fuzz [FUZZ_SECONDS=60]        (clang with libFuzzer) */
@@ -35,8 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     int sv[2], p[2];
     if (FCGX_Init() != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR
         || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0
-        || pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0
-        || fcntl(p[1], F_SETPIPE_SZ, 2 * INTAKE_START_MAX) < 0)
+        || pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
         abort();
     out_fd = sv[1];
     answers_fd = sv[0];

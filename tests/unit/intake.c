@@ -325,8 +325,8 @@ int main(void)
         memset(big, 'v', sizeof big);
         for (size_t over = 0; over < 2; over++) {
             /* BEGIN, one PARAMS record with a pair name=value, the empty
-             * PARAMS: 16 + 8 + (2 + 4 + n) + 8 bytes. */
-            size_t n = GUARD_WINDOW - 16 - 8 - 6 - 8 + over;
+             * PARAMS and STDIN: 16 + 8 + (2 + 4 + n) + 8 + 8 bytes. */
+            size_t n = GUARD_WINDOW - 16 - 8 - 6 - 8 - 8 + over;
             big[0] = 1;
             big[1] = (char)0x80;
             big[2] = (char)(n >> 16);
@@ -341,8 +341,9 @@ int main(void)
             const char *phase;
             run(in, len, len, &b, events, replies, &phase);
             const char *want = over ? "TOO_LARGE:1" : "REQUEST:1";
-            if (!ok(strcmp(events, want) == 0, "a start of GUARD_WINDOW%s bytes: %s",
-                    over ? " + 1" : "", want))
+            if (!ok(strcmp(events, want) == 0,
+                    "a request of GUARD_WINDOW%s bytes as libfcgi reads it: %s", over ? " + 1" : "",
+                    want))
                 diag("got [%s]", events);
         }
     }
