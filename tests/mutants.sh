@@ -17,11 +17,11 @@ mutants() {
     cat <<'EOM'
 app/connection.h @@ s/CONNECTION_BOUND_S = 10 }/CONNECTION_BOUND_S = 100 }/ @@ tests/app/request-start.sh @@ bound: a stalled start ends at 10 s
 app/connection.c @@ s/    if (c->deadline.listed \&\& now_ms() >= c->deadline.at) {/    if (0) {/ @@ tests/app/request-start.sh @@ deadline: a request not whole is ended at its bound
-app/server.c @@ s/        connection_event(\&s->cs, w, due\[i\]);/        (void)due;/ @@ tests/app/request-start.sh @@ tick: the sweep gives due connections a turn
+app/server.c @@ s/            connection_event(\&s->cs, w, due\[i\], CONNECTION_TO_END);/            (void)due;/ @@ tests/app/request-start.sh @@ tick: the sweep gives due connections a turn
 app/intake.c @@ s/        queued(b, reply_end(out, room, id, FCGI_CANT_MPX_CONN));/        (void)out;/ @@ tests/unit/intake @@ intake: FCGI_CANT_MPX_CONN for a second request
 app/intake.c @@ s/        if (len == 0)$/        if (0)/ @@ tests/unit/intake @@ intake: two empty PARAMS records
 app/intake.c @@ s/            queued(b, reply_unknown_type(out, room, r->type));/            (void)out;/ @@ tests/unit/intake @@ intake: FCGI_UNKNOWN_TYPE
-app/replies.c @@ s/            value = \"0\";/            value = \"1\";/ @@ tests/unit/intake @@ replies: FCGI_MPXS_CONNS is 0
+app/replies.c @@ s/            value = "0", which = 2;/            value = "1", which = 2;/ @@ tests/unit/intake @@ replies: FCGI_MPXS_CONNS is 0
 app/connection.c @@ s/            if ((size_t)n < room \&\& !to_end)/            if ((size_t)n < room)/ @@ tests/app/keepalive.sh @@ turn: read to the end when the peer's end came with the last bytes
 app/connection.c @@ s/    return c->intake.phase != INTAKE_IDLE || (w->in_len >= 2 \&\& w->in\[1\] == FCGI_BEGIN_REQUEST);/    return c->intake.phase != INTAKE_IDLE || w->in_len > 0;/ @@ tests/app/metrics.sh @@ in progress: a management record is no request
 app/intake.c @@ s/        if (defer_record(b, r, content))$/        if (1)/ @@ tests/unit/intake @@ intake: a request set aside that outgrows the room is refused alone
@@ -42,7 +42,7 @@ app/connection.c @@ /int fd = accept4/,/return 0;/s/atomic_fetch_sub(\&cs->open,
 app/server.c @@ s/    sigaddset(&stop, SIGINT);// @@ tests/app/stop.sh @@ stop on SIGINT
 app/server.c @@ s/            if (t != (unsigned)s->wake_fd \&\& t != (unsigned)s->listen_fd$/            if (0/ @@ tests/app/stop.sh @@ drain: serve what arrived after the 5 s bound
 app/server.c @@ s/    if (arm_once(s, fd, EPOLL_CTL_MOD) != 0 \&\& errno != ENOENT) {/    if (0) {/ @@ tests/app/keepalive.sh @@ the listener is re-armed after each accept
-app/connection.c @@ s/    if (!c->intake.keep || atomic_load(\&cs->leaving))$/    if (atomic_load(\&cs->leaving))/ @@ tests/nginx/http.sh @@ a connection not kept is closed
+app/connection.c @@ s/    if (!c->intake.keep)$/    if (0)/ @@ tests/nginx/http.sh @@ a connection not kept is closed
 app/connection.c @@ s/    if (claims_in_set(\&cs->claims, t))/    if (1)/ @@ tests/app/keepalive.sh @@ enlist: a kept connection is added to the set
 app/connection.c @@ s/        if (claims_release(\&cs->claims, t))$/        if (claims_release(\&cs->claims, t) || 1)/ @@ tests/app/request-start.sh @@ claims: the holder looks again after an event while held
 app/claims.c @@ s/            return !(v \& CLAIM_HELD);/            return true;/ @@ tests/app/request-start.sh tests/unit/claims @@ claims: a held connection is not taken by a second worker
