@@ -6,6 +6,7 @@
  * get the same). */
 #include <config.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,13 @@ static size_t encode(const struct rec *recs, unsigned char *out)
     return off;
 }
 
-static void append(char *s, size_t size, const char *fmt, const char *a, long b, long c)
+__attribute__((format(printf, 3, 4))) static void append(char *s, size_t size, const char *fmt, ...)
 {
     size_t n = strlen(s);
-    snprintf(s + n, size - n, fmt, a, b, c);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s + n, size - n, fmt, ap);
+    va_end(ap);
 }
 
 /* Writes the replies at b as text: one word a record. */
@@ -154,22 +158,22 @@ static void decode_replies(const unsigned char *b, size_t len, char *s, size_t s
         const unsigned char *c = b + off + FCGI_HEADER_LEN;
         const char *sep = s[0] == '\0' ? "" : " ";
         if (r.type == FCGI_GET_VALUES_RESULT) {
-            append(s, size, "%sVALUES(", sep, 0, 0);
+            append(s, size, "%sVALUES(", sep);
             for (size_t i = 0; i + 2 <= r.content_len;) {
                 size_t n = c[i], v = c[i + 1];
                 char pair[64];
                 snprintf(pair, sizeof pair, "%s%.*s=%.*s", i == 0 ? "" : ",", (int)n,
                          (const char *)c + i + 2, (int)v, (const char *)c + i + 2 + n);
-                append(s, size, "%s", pair, 0, 0);
+                append(s, size, "%s", pair);
                 i += 2 + n + v;
             }
-            append(s, size, "%s)", "", 0, 0);
+            append(s, size, ")");
         } else if (r.type == FCGI_UNKNOWN_TYPE) {
-            append(s, size, "%sUNKNOWN_TYPE(%ld)", sep, c[0], 0);
+            append(s, size, "%sUNKNOWN_TYPE(%u)", sep, (unsigned)c[0]);
         } else if (r.type == FCGI_END_REQUEST && r.content_len == 8 && c[4] < 4) {
             char word[64];
             snprintf(word, sizeof word, "%sEND(%u,%s)", sep, r.request_id, status[c[4]]);
-            append(s, size, "%s", word, 0, 0);
+            append(s, size, "%s", word);
         } else if (r.type == FCGI_STDOUT && r.content_len > 0) {
             /* the first record of a reply_status(): the rest follow */
             append(s, size, "%sSTATUS(%ld,%ld)", sep, (long)r.request_id,
@@ -177,7 +181,7 @@ static void decode_replies(const unsigned char *b, size_t len, char *s, size_t s
             off += FCGI_HEADER_LEN + r.content_len + 2 * FCGI_HEADER_LEN + 8;
             continue;
         } else {
-            append(s, size, "%sRECORD(%ld)", sep, r.type, 0);
+            append(s, size, "%sRECORD(%u)", sep, r.type);
         }
         off += FCGI_HEADER_LEN + r.content_len + r.padding_len;
     }
@@ -211,7 +215,7 @@ static void run(const unsigned char *in, size_t len, size_t step, struct intake_
             b->replies_len = 0;
         }
         if (s.event == INTAKE_REFUSED) {
-            append(events, 256, "%sREFUSED", events[0] ? " " : "", 0, 0);
+            append(events, 256, "%sREFUSED", events[0] ? " " : "");
             break;
         }
         if (s.event == INTAKE_REQUEST || s.event == INTAKE_TOO_LARGE || s.event == INTAKE_ABORTED)
@@ -219,7 +223,7 @@ static void run(const unsigned char *in, size_t len, size_t step, struct intake_
         if (s.event != INTAKE_MORE && s.event != INTAKE_FLUSH) {
             char word[32];
             snprintf(word, sizeof word, "%s%s:%u", events[0] ? " " : "", event_name[s.event], s.id);
-            append(events, 256, "%s", word, 0, 0);
+            append(events, 256, "%s", word);
             continue;
         }
         if (s.event == INTAKE_FLUSH)
@@ -260,7 +264,7 @@ int main(void)
      * them, then FCGI_CANT_MPX_CONN; those set aside are served in order. */
     {
         enum { LAST = INTAKE_DEFER_MAX + 2 }; /* ids 2 .. LAST - 1 fit */
-        static struct rec recs[2 * LAST + 8];
+        static struct rec recs[3 * LAST + 4]; /* the BEGINs, two records each, the end */
         static const char flags[] = "\0\1\1\0\0\0\0\0";
         size_t n = 0;
         for (unsigned id = 1; id <= LAST; id++)

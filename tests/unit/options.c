@@ -227,6 +227,8 @@ static const char *action_name(enum options_action a)
         return "serve";
     case OPTIONS_HEALTHCHECK:
         return "healthcheck";
+    case OPTIONS_STATUS:
+        return "status";
     case OPTIONS_EXIT:
         return "exit";
     }
