@@ -9,9 +9,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "fcgi_client.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -35,14 +35,6 @@ enum turn {
     TURN_WAIT,   /* it waits in the set (or, closing, on the deadline list) */
     TURN_CLOSED, /* it is closed: nothing of it may be touched */
 };
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
-        return 0; /* cannot fail for CLOCK_MONOTONIC */
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 int connections_init(struct connections *cs, size_t max)
 {
@@ -198,7 +190,7 @@ static enum turn begin_close(struct connections *cs, struct conn *c, int fd)
     if (shutdown(fd, SHUT_WR) != 0)
         return close_conn(cs, c, fd); /* already reset: nothing to keep */
     c->closing = true;
-    deadlines_set(&cs->deadlines, &c->deadline, now_ms() + CONNECTION_CLOSE_DRAIN_MS, true);
+    deadlines_set(&cs->deadlines, &c->deadline, fcgi_now_ms() + CONNECTION_CLOSE_DRAIN_MS, true);
     return TURN_WAIT;
 }
 
@@ -214,7 +206,7 @@ static enum turn drain(struct connections *cs, struct worker *w, struct conn *c,
             break;
         return close_conn(cs, c, fd); /* its end, or a reset */
     }
-    if (now_ms() >= c->deadline.at)
+    if (fcgi_now_ms() >= c->deadline.at)
         return close_conn(cs, c, fd);
     return TURN_WAIT;
 }
@@ -411,7 +403,7 @@ static enum turn wait_for_more(struct connections *cs, struct worker *w, struct 
         if (request_begun(w, c))
             begin_request(cs, c);
         if (!c->deadline.listed)
-            deadlines_set(&cs->deadlines, &c->deadline, now_ms() + CONNECTION_BOUND_S * 1000LL,
+            deadlines_set(&cs->deadlines, &c->deadline, fcgi_now_ms() + CONNECTION_BOUND_S * 1000LL,
                           false);
     } else {
         deadlines_clear(&cs->deadlines, &c->deadline);
@@ -461,7 +453,7 @@ static enum turn work(struct connections *cs, struct worker *w, struct conn *c, 
     int fd = claim_fd(t);
     if (c->closing)
         return drain(cs, w, c, fd);
-    if (c->deadline.listed && now_ms() >= c->deadline.at) {
+    if (c->deadline.listed && fcgi_now_ms() >= c->deadline.at) {
         free(c->kept);
         c->kept = NULL;
         return expire(cs, c, fd);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "connection.h"
+#include "fcgi_client.h"
 #include "log.h"
 #include "metrics.h"
 #include "replies.h"
@@ -185,10 +186,7 @@ static void sweep(struct server *s, struct worker *w)
     uint64_t ticks;
     if (read(s->timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
         log_errno(errno, "read timerfd");
-    struct timespec t;
-    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
-        return; /* cannot fail for CLOCK_MONOTONIC */
-    long long now = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    long long now = fcgi_now_ms();
     size_t batches = deadlines_count(&s->cs.deadlines) / SWEEP_MAX + 1;
     uint64_t due[SWEEP_MAX];
     for (size_t b = 0; b < batches; b++) {
@@ -297,14 +295,6 @@ static void begin_stop(struct server *s)
         log_errno(errno, "shutdown listener");
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
-        return 0; /* cannot fail for CLOCK_MONOTONIC */
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* After begin_stop: serves on while front ends may still send on the
  * connections already open ("Why a stop lingers" above), then wakes the
  * workers to finish what has arrived and leave; the connections still
@@ -312,13 +302,13 @@ static long long monotonic_ms(void)
 static void linger_then_end(struct server *s)
 {
     const struct timespec tick = {.tv_nsec = 20 * 1000 * 1000};
-    long long start = monotonic_ms(), quiet_since = start;
+    long long start = fcgi_now_ms(), quiet_since = start;
     unsigned long long seen = atomic_load(&s->cs.served);
     while (!atomic_load(&s->failed)) {
         if (atomic_load(&s->cs.open) == 0)
             break;
         unsigned busy = atomic_load(&s->cs.in_progress);
-        long long now = monotonic_ms();
+        long long now = fcgi_now_ms();
         unsigned long long served = atomic_load(&s->cs.served);
         if (busy != 0 || served != seen) {
             seen = served;
@@ -336,9 +326,9 @@ static void linger_then_end(struct server *s)
     atomic_store(&s->cs.leaving, true);
     /* The requests begun are finished, or end at their bound: a stop loses
      * none that has started (their connections then close). */
-    const long long until = monotonic_ms() + CONNECTION_BOUND_S * 1000LL + 2 * TICK_MS;
+    const long long until = fcgi_now_ms() + CONNECTION_BOUND_S * 1000LL + 2 * TICK_MS;
     while (!atomic_load(&s->failed) && atomic_load(&s->cs.in_progress) != 0
-           && monotonic_ms() < until) {
+           && fcgi_now_ms() < until) {
         if (nanosleep(&tick, NULL) != 0 && errno != EINTR) {
             log_errno(errno, "nanosleep");
             break;
